@@ -1,0 +1,83 @@
+"""Reads scoped by permission. Every view that shows members goes through here."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from organizing.models import Role
+
+from .models import BargainingUnit, Local, Member, Worksite
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a user may see: everything, or members of these locals, units and worksites."""
+
+    everything: bool = False
+    local_ids: frozenset[int] = field(default_factory=frozenset)
+    unit_ids: frozenset[int] = field(default_factory=frozenset)
+    worksite_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.everything or self.local_ids or self.unit_ids or self.worksite_ids)
+
+    def member_q(self, prefix: str = "") -> Q:
+        if self.everything:
+            return Q()
+        if self.empty:
+            return Q(pk__in=[])
+        q = Q(pk__in=[])
+        if self.local_ids:
+            q |= Q(**{f"{prefix}local_id__in": sorted(self.local_ids)})
+        if self.unit_ids:
+            q |= Q(**{f"{prefix}bargaining_unit_id__in": sorted(self.unit_ids)})
+        if self.worksite_ids:
+            q |= Q(**{f"{prefix}worksite_id__in": sorted(self.worksite_ids)})
+        return q
+
+
+def _ids(qs) -> frozenset[int]:
+    return frozenset(qs.values_list("id", flat=True))
+
+
+def scope_for(user) -> Scope:
+    """Return the user's scope, computed once per request and kept on the user object."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Scope()
+    cached = getattr(user, "_member_scope", None)
+    if cached is not None:
+        return cached
+    if user.role == Role.DIRECTOR:
+        scope = Scope(everything=True)
+    else:
+        # Campaign scope is read through the campaigns' related names (no import back up).
+        campaign_q = Q(campaigns__team=user) | Q(campaigns__owners=user)
+        local_ids = _ids(Local.objects.filter(campaign_q))
+        unit_ids = _ids(BargainingUnit.objects.filter(campaign_q))
+        worksite_ids = _ids(Worksite.objects.filter(campaign_q))
+        if user.role == Role.ORGANIZER:
+            local_ids |= _ids(user.scope_locals.all())
+            worksite_ids |= _ids(user.scope_worksites.all())
+        scope = Scope(local_ids=local_ids, unit_ids=unit_ids, worksite_ids=worksite_ids)
+    user._member_scope = scope
+    return scope
+
+
+def members_visible_to(user) -> QuerySet[Member]:
+    """Members the user may see."""
+    return Member.objects.filter(scope_for(user).member_q())
+
+
+def member_get_visible(*, user, member_id: int) -> Member:
+    """One member the user may see, or Member.DoesNotExist (the view turns it into a 404)."""
+    return members_visible_to(user).with_structure().get(pk=member_id)
+
+
+def worksites_visible_to(user) -> QuerySet[Worksite]:
+    """Worksites where the user may see at least one member, or which are assigned to them."""
+    scope = scope_for(user)
+    if scope.everything:
+        return Worksite.objects.all()
+    member_sites = members_visible_to(user).exclude(worksite=None).values("worksite_id")
+    return Worksite.objects.filter(Q(id__in=member_sites) | Q(id__in=sorted(scope.worksite_ids)))
