@@ -13,7 +13,7 @@ def navigation(request):
         (_("Campaigns"), reverse("campaigns:campaign-list")),
     ]
     if user.can_invite:
-        items.append((_("Team"), reverse("team")))
+        items.append((_("Team"), "/team/"))
     current = request.path
     return {
         "nav_items": [

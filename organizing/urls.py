@@ -9,5 +9,12 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    # Team: users, invitations, scopes (issue 2).
+    path("team/", include("campaigns.team_urls")),
+    # List imports and exports (issue 3).
+    path("lists/", include("members.urls")),
+    # The call desk (issue 4).
+    path("calls/", include("campaigns.call_urls")),
+    # Directory, member profiles, worksites, campaigns.
     path("", include("campaigns.urls")),
 ]

@@ -5,8 +5,8 @@ from django.shortcuts import render
 from members.models import Member, Worksite
 from members.selectors import member_get_visible, members_visible_to, worksites_visible_to
 
-from .models import Campaign
-from .selectors import campaign_get_visible, campaigns_visible_to
+from ..models import Campaign
+from ..selectors import campaign_get_visible, campaigns_visible_to
 
 
 @login_required

@@ -1,0 +1,19 @@
+from .core import (
+    Assessment,
+    AssessmentLevel,
+    Campaign,
+    CampaignGoal,
+    Channel,
+    Conversation,
+    Outcome,
+)
+
+__all__ = [
+    "Assessment",
+    "AssessmentLevel",
+    "Campaign",
+    "CampaignGoal",
+    "Channel",
+    "Conversation",
+    "Outcome",
+]
