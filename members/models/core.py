@@ -361,7 +361,7 @@ class Phone(models.Model):
 
     @property
     def display(self) -> str:
-        from .phones import format_phone
+        from ..phones import format_phone
 
         return format_phone(self.number)
 
