@@ -1,7 +1,7 @@
 """Writes for campaigns: assessments and conversations."""
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
