@@ -1,3 +1,4 @@
+from .calls import Call, CallList, CallListEntry, FollowUp, SurveyAnswer, SurveyQuestion, Turf
 from .core import (
     Assessment,
     AssessmentLevel,
@@ -9,6 +10,13 @@ from .core import (
 )
 
 __all__ = [
+    "Call",
+    "CallList",
+    "CallListEntry",
+    "FollowUp",
+    "SurveyAnswer",
+    "SurveyQuestion",
+    "Turf",
     "Assessment",
     "AssessmentLevel",
     "Campaign",
