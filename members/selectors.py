@@ -17,10 +17,14 @@ class Scope:
     local_ids: frozenset[int] = field(default_factory=frozenset)
     unit_ids: frozenset[int] = field(default_factory=frozenset)
     worksite_ids: frozenset[int] = field(default_factory=frozenset)
+    # A mobilizer sees only the members of the call lists assigned to them (this user id).
+    call_lists_of: int | None = None
 
     @property
     def empty(self) -> bool:
-        return not (self.everything or self.local_ids or self.unit_ids or self.worksite_ids)
+        return not (
+            self.everything or self.local_ids or self.unit_ids or self.worksite_ids or self.call_lists_of
+        )
 
     def member_q(self, prefix: str = "") -> Q:
         if self.everything:
@@ -28,6 +32,8 @@ class Scope:
         if self.empty:
             return Q(pk__in=[])
         q = Q(pk__in=[])
+        if self.call_lists_of:
+            q |= Q(**{f"{prefix}pk__in": _call_list_member_ids(self.call_lists_of)})
         if self.local_ids:
             q |= Q(**{f"{prefix}local_id__in": sorted(self.local_ids)})
         if self.unit_ids:
@@ -35,6 +41,18 @@ class Scope:
         if self.worksite_ids:
             q |= Q(**{f"{prefix}worksite_id__in": sorted(self.worksite_ids)})
         return q
+
+
+def _call_list_member_ids(user_id: int) -> QuerySet:
+    """A subquery: members on a live entry of a call list assigned to the user.
+
+    Read through Member's related names so members never imports campaigns; one filter()
+    call keeps both conditions on the same entry row.
+    """
+    return Member.objects.filter(
+        call_entries__call_list__mobilizers=user_id,
+        call_entries__state__in=["queued", "claimed", "done"],
+    ).values("pk")
 
 
 def _ids(qs) -> frozenset[int]:
@@ -50,6 +68,8 @@ def scope_for(user) -> Scope:
         return cached
     if user.role == Role.DIRECTOR:
         scope = Scope(everything=True)
+    elif user.role == Role.MOBILIZER:
+        scope = Scope(call_lists_of=user.pk)
     else:
         # Campaign scope is read through the campaigns' related names (no import back up).
         campaign_q = Q(campaigns__team=user) | Q(campaigns__owners=user)

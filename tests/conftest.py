@@ -3,12 +3,14 @@
 The world: one region, two locals (A and B). Local A has worksite A with member
 `alice`; local B has worksite B with member `bob`. The organizer is assigned to
 local A; the mobilizer is on the campaign covering worksite A; the outsider is an
-organizer with no scope at all. Directors see everything.
+organizer with no scope at all. The mobilizer is assigned to the call list
+`world["call_list"]` on campaign A, whose only entry is alice. Directors see everything.
 """
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
+from campaigns.models import CallList, CallListEntry
 from organizing.models import Role
 
 from . import factories as f
@@ -67,6 +69,11 @@ def organizer(world):
 def mobilizer(world):
     user = f.UserFactory(email="mobilizer@example.org", role=Role.MOBILIZER, full_name="Maya Mobilizer")
     world["campaign_a"].team.add(user)
+    # A mobilizer sees only the members of the call lists assigned to them: alice, not bob.
+    call_list = CallList.objects.create(campaign=world["campaign_a"], name="Hospital calls")
+    call_list.mobilizers.add(user)
+    CallListEntry.objects.create(call_list=call_list, member=world["alice"])
+    world["call_list"] = call_list
     return user
 
 
