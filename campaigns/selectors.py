@@ -1,9 +1,11 @@
 """Reads for campaigns, scoped by permission."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from members.models import Member
-from members.selectors import members_visible_to, scope_for
+from members.models import Member, Worksite
+from members.selectors import members_visible_to, scope_for, worksites_visible_to
 from organizing.models import Role
 
 from .models import Assessment, AssessmentLevel, Campaign, Conversation
@@ -76,3 +78,104 @@ def member_timeline(*, user, member: Member, limit: int = 100) -> list[dict]:
     items += [{"kind": "change", "at": e.created_at, "obj": e} for e in changes]
     items.sort(key=lambda item: item["at"], reverse=True)
     return items[:limit]
+
+
+def _current_level(campaign_id: int):
+    """A subquery: the member's current assessment level in the campaign (NULL if none)."""
+    return Subquery(
+        Assessment.objects.filter(member=OuterRef("pk"), campaign_id=campaign_id, is_current=True)
+        .values("level")[:1]
+    )
+
+
+def member_directory_levels(qs: QuerySet[Member], *, campaign_id: int | None) -> QuerySet[Member]:
+    """Annotate each member with `current_level` in the campaign (one subquery, no extra query)."""
+    if not campaign_id:
+        return qs
+    return qs.annotate(current_level=_current_level(campaign_id))
+
+
+def member_current_assessments(*, user, member: Member) -> list[Assessment]:
+    """The member's current assessment in each campaign the user may see."""
+    return list(
+        Assessment.objects.filter(
+            member=member, is_current=True, campaign__in=campaigns_visible_to(user).values("pk")
+        )
+        .select_related("campaign", "assessed_by")
+        .order_by("campaign__name")
+    )
+
+
+def campaigns_covering_worksite(*, user, worksite: Worksite) -> QuerySet[Campaign]:
+    """Visible campaigns that concern a worksite: directly, or through its members' locals and units."""
+    at_site = Member.objects.filter(worksite=worksite)
+    covering = Campaign.objects.filter(
+        Q(worksites=worksite)
+        | Q(locals__in=at_site.exclude(local=None).values("local_id"))
+        | Q(bargaining_units__in=at_site.exclude(bargaining_unit=None).values("bargaining_unit_id"))
+    )
+    return campaigns_visible_to(user).filter(pk__in=covering.values("pk"))
+
+
+def worksite_grid(*, user, worksite: Worksite, campaign: Campaign | None) -> dict:
+    """Visible members of a worksite counted by department × shift and by current assessment."""
+    members = members_visible_to(user).filter(worksite=worksite)
+    if campaign is not None:
+        members = members.annotate(level=Coalesce(_current_level(campaign.pk), 0))
+    else:
+        members = members.annotate(level=Value(0, output_field=IntegerField()))
+    rows = members.order_by().values("department_id", "shift_id", "level").annotate(n=Count("id"))
+    departments = list(worksite.departments.all())
+    shifts = list(worksite.shifts.all())
+
+    def blank() -> dict:
+        return {"total": 0, "levels": dict.fromkeys(range(6), 0)}
+
+    cells: dict[tuple, dict] = {}
+    by_department: dict = {}
+    by_shift: dict = {}
+    total = blank()
+    for row in rows:
+        key = (row["department_id"], row["shift_id"])
+        for bucket in (
+            cells.setdefault(key, blank()), by_department.setdefault(row["department_id"], blank()),
+            by_shift.setdefault(row["shift_id"], blank()), total,
+        ):
+            bucket["total"] += row["n"]
+            bucket["levels"][row["level"] or 0] += row["n"]
+    if None in by_department:
+        departments.append(None)
+    if None in by_shift:
+        shifts.append(None)
+    return {
+        "departments": [
+            {
+                "department": d,
+                "cells": [cells.get((d.pk if d else None, s.pk if s else None), blank()) for s in shifts],
+                "total": by_department.get(d.pk if d else None, blank()),
+            }
+            for d in departments
+        ],
+        "shifts": shifts,
+        "shift_totals": [by_shift.get(s.pk if s else None, blank()) for s in shifts],
+        "total": total,
+    }
+
+
+def worksites_with_counts(*, user) -> QuerySet[Worksite]:
+    """Visible worksites with `member_count`, counting only the members the user may see."""
+    scope = scope_for(user)
+    return (
+        worksites_visible_to(user)
+        .select_related("employer", "region")
+        .annotate(member_count=Count("members", filter=scope.member_q("members__")))
+        .order_by("name")
+    )
+
+
+def campaign_recent_conversations(*, user, campaign: Campaign, days: int = 30) -> int:
+    """How many conversations of the campaign with visible members in the last `days` days."""
+    since = timezone.now() - timezone.timedelta(days=days)
+    return Conversation.objects.filter(
+        campaign=campaign, occurred_at__gte=since, member__in=members_visible_to(user)
+    ).count()

@@ -100,3 +100,17 @@ def email_add(*, actor, member: Member, address: str, kind: str = "personal", is
     if created:
         audit_record(actor=actor, verb="email.add", obj=member, changes={"email": (None, address)})
     return email
+
+
+@transaction.atomic
+def member_edit(
+    *, actor, member: Member, data: dict[str, Any], tags=None,
+    phone: dict[str, Any] | None = None, email: dict[str, Any] | None = None,
+) -> Member:
+    """The profile's edit form: update fields and add a phone and an email, all or nothing."""
+    member_update(actor=actor, member=member, data=data, tags=tags)
+    if phone:
+        phone_add(actor=actor, member=member, **phone)
+    if email:
+        email_add(actor=actor, member=member, **email)
+    return member

@@ -1,0 +1,193 @@
+"""Forms for members: the directory filters and the profile edit form."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    BargainingUnit,
+    ContactType,
+    Department,
+    JobClass,
+    Local,
+    Member,
+    MembershipStatus,
+    Shift,
+    Tag,
+    Worksite,
+)
+from .phones import normalize_phone
+from .selectors import scope_for, worksites_visible_to
+
+NOT_ASSESSED = "none"
+SORTS = {
+    "name": _("Name"),
+    "worksite": _("Worksite"),
+    "hire_date": _("Hire date"),
+}
+
+
+class DepartmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.worksite.name} — {obj.name}"
+
+
+class DirectoryFilterForm(forms.Form):
+    """The directory's search, filters and sort, from the query string.
+
+    `campaigns` are the campaigns the user may see (the campaigns app passes them in,
+    since members must not import campaigns); without them the assessment filter is off.
+    """
+
+    q = forms.CharField(
+        label=_("Search"), required=False, max_length=200,
+        help_text=_("Name, phone number, email or employee number"),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    worksite = forms.ModelChoiceField(
+        label=_("Worksite"), queryset=Worksite.objects.none(), required=False,
+        empty_label=_("Any worksite"),
+    )
+    department = DepartmentChoiceField(
+        label=_("Department"), queryset=Department.objects.none(), required=False,
+        empty_label=_("Any department"),
+    )
+    shift = forms.ModelChoiceField(
+        label=_("Shift"), queryset=Shift.objects.none(), required=False, empty_label=_("Any shift"),
+    )
+    status = forms.ChoiceField(
+        label=_("Membership status"), required=False,
+        choices=[("", _("Any status")), *MembershipStatus.choices],
+    )
+    campaign = forms.TypedChoiceField(label=_("Campaign"), required=False, coerce=int, empty_value=None)
+    assessment = forms.ChoiceField(label=_("Current assessment"), required=False)
+    tag = forms.ModelChoiceField(
+        label=_("Tag"), queryset=Tag.objects.all(), required=False, empty_label=_("Any tag"),
+    )
+    organic_leader = forms.BooleanField(label=_("Organic leaders only"), required=False)
+    emerging_leader = forms.BooleanField(label=_("Emerging leaders only"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORTS.items()))
+    after = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, campaigns=(), levels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        worksites = worksites_visible_to(user)
+        self.fields["worksite"].queryset = worksites.order_by("name")
+        self.fields["department"].queryset = (
+            Department.objects.filter(worksite__in=worksites.values("pk"))
+            .select_related("worksite").order_by("worksite__name", "name")
+        )
+        self.fields["shift"].queryset = Shift.objects.filter(
+            worksite__in=worksites.values("pk")
+        ).order_by("name", "pk")
+        self.fields["campaign"].choices = [("", _("No campaign"))] + [(c.pk, str(c)) for c in campaigns]
+        level_choices = [(str(v), label) for v, label in levels] or [(str(v), str(v)) for v in range(1, 6)]
+        self.fields["assessment"].choices = [
+            ("", _("Any assessment")), *level_choices, (NOT_ASSESSED, _("Not assessed")),
+        ]
+
+    @property
+    def filters(self) -> dict:
+        """The valid filters only: a bad value in one field never blocks the others."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+
+
+class MemberEditForm(forms.ModelForm):
+    """Edit a member's details; optionally add one phone and one email."""
+
+    new_phone = forms.CharField(label=_("Add a phone"), required=False, max_length=40)
+    new_phone_kind = forms.ChoiceField(
+        label=_("Phone type"), choices=ContactType.choices, initial=ContactType.MOBILE, required=False,
+    )
+    new_phone_primary = forms.BooleanField(label=_("Make it the primary phone"), required=False)
+    new_email = forms.EmailField(label=_("Add an email"), required=False)
+    new_email_kind = forms.ChoiceField(
+        label=_("Email type"), choices=ContactType.choices, initial=ContactType.PERSONAL, required=False,
+    )
+    new_email_primary = forms.BooleanField(label=_("Make it the primary email"), required=False)
+
+    class Meta:
+        model = Member
+        fields = [
+            "first_name", "last_name", "preferred_name", "pronouns", "language", "employee_number",
+            "employer", "worksite", "department", "shift", "job_class", "bargaining_unit", "local",
+            "employment_type", "employment_status", "hire_date", "seniority_date", "is_supervisor",
+            "membership_status", "portal_signup_date", "is_organic_leader", "is_emerging_leader",
+            "do_not_phone", "do_not_text", "do_not_email", "do_not_visit", "tags",
+        ]
+        widgets = {
+            "hire_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "seniority_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "portal_signup_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "tags": forms.CheckboxSelectMultiple,
+        }
+
+    CONTACT_FIELDS = (
+        "new_phone", "new_phone_kind", "new_phone_primary", "new_email", "new_email_kind",
+        "new_email_primary",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        member = self.instance
+        scope = scope_for(user)
+        worksites = worksites_visible_to(user)
+        if member.worksite_id:
+            worksites = worksites | Worksite.objects.filter(pk=member.worksite_id)
+        self.fields["worksite"].queryset = worksites.order_by("name")
+        if not scope.everything:
+            # An organizer cannot move a member into a local they do not work with.
+            local_ids = set(scope.local_ids) | ({member.local_id} if member.local_id else set())
+            self.fields["local"].queryset = Local.objects.filter(pk__in=sorted(local_ids))
+            unit_ids = set(scope.unit_ids) | ({member.bargaining_unit_id} if member.bargaining_unit_id else set())
+            self.fields["bargaining_unit"].queryset = BargainingUnit.objects.filter(
+                pk__in=sorted(unit_ids)
+            ) | BargainingUnit.objects.filter(local_id__in=sorted(local_ids))
+        site_ids = worksites.values("pk")
+        self.fields["department"].queryset = Department.objects.filter(worksite__in=site_ids).select_related("worksite")
+        self.fields["department"].label_from_instance = lambda d: f"{d.worksite.name} — {d.name}"
+        self.fields["shift"].queryset = Shift.objects.filter(worksite__in=site_ids).select_related("worksite")
+        self.fields["shift"].label_from_instance = lambda s: f"{s.worksite.name} — {s.name}"
+        if member.employer_id:
+            self.fields["job_class"].queryset = JobClass.objects.filter(employer_id=member.employer_id)
+
+    def clean_new_phone(self):
+        raw = self.cleaned_data.get("new_phone", "").strip()
+        if not raw:
+            return ""
+        number = normalize_phone(raw)
+        if number is None:
+            raise forms.ValidationError(_("This is not a phone number we can dial."))
+        return number
+
+    def clean(self):
+        data = super().clean()
+        worksite = data.get("worksite")
+        for name in ("department", "shift"):
+            value = data.get(name)
+            if value is not None and (worksite is None or value.worksite_id != worksite.pk):
+                self.add_error(name, _("Choose one at the member's worksite."))
+        job_class = data.get("job_class")
+        employer = data.get("employer")
+        if job_class is not None and employer is not None and job_class.employer_id != employer.pk:
+            self.add_error("job_class", _("Choose a job classification of the member's employer."))
+        number = data.get("employee_number")
+        if number and employer is not None:
+            clash = Member.objects.filter(employer=employer, employee_number=number).exclude(
+                pk=self.instance.pk
+            )
+            if clash.exists():
+                self.add_error("employee_number", _("Another member of this employer has this number."))
+        return data
+
+    def _post_clean(self):
+        # Leave the instance untouched: member_update diffs it against the cleaned data and
+        # runs the model validation itself.
+        pass
+
+    def member_data(self) -> dict:
+        """The cleaned member fields, without tags and the contact additions."""
+        skip = {"tags", *self.CONTACT_FIELDS}
+        return {k: v for k, v in self.cleaned_data.items() if k not in skip and k in self.Meta.fields}
