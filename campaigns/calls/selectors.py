@@ -1,0 +1,288 @@
+"""Reads for the call desk, scoped by permission."""
+
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from members.models import Member, Phone, Tag, fold
+from members.selectors import members_visible_to
+from organizing.models import Role
+
+from ..models import (
+    Assessment,
+    Call,
+    CallList,
+    CallListEntry,
+    Conversation,
+    FollowUp,
+    Outcome,
+)
+from ..selectors import campaigns_visible_to
+
+# The directory's filter parameters, then the call-list ones.
+FILTER_KEYS = (
+    "q", "worksite", "department", "shift", "local", "bargaining_unit", "membership_status",
+    "tag", "organic_leader", "assessment", "language", "not_reached_since", "not_on_open_list",
+)
+
+OPEN_STATES = (CallListEntry.State.QUEUED, CallListEntry.State.CLAIMED)
+
+
+def _as_list(value) -> list:
+    if value in (None, ""):
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def call_list_filter_members(*, call_list: CallList, user) -> QuerySet[Member]:
+    """The members the list's saved filter selects now, within the campaign and the builder's scope.
+
+    Members who may not be phoned are never selected.
+    """
+    f = call_list.filters or {}
+    members = members_visible_to(user).filter(
+        pk__in=call_list.campaign.members_in_scope().values("pk"), do_not_phone=False
+    )
+    if f.get("q"):
+        members = members.filter(search_name__contains=fold(str(f["q"])))
+    for key in ("worksite", "department", "shift", "local", "bargaining_unit"):
+        ids = [int(v) for v in _as_list(f.get(key))]
+        if ids:
+            members = members.filter(**{f"{key}_id__in": ids})
+    if f.get("membership_status"):
+        members = members.filter(membership_status__in=_as_list(f["membership_status"]))
+    if f.get("tag"):
+        members = members.filter(tags__name__in=_as_list(f["tag"]))
+    if f.get("organic_leader"):
+        members = members.filter(is_organic_leader=True)
+    if f.get("language"):
+        members = members.filter(language__in=_as_list(f["language"]))
+    levels = [int(v) for v in _as_list(f.get("assessment"))]
+    if levels:
+        current = Assessment.objects.filter(campaign=call_list.campaign, is_current=True)
+        q = Q(pk__in=current.filter(level__in=[lv for lv in levels if lv]).values("member_id"))
+        if 0 in levels:
+            q |= ~Q(pk__in=current.exclude(level=0).values("member_id"))
+        members = members.filter(q)
+    if f.get("not_reached_since"):
+        since = date.fromisoformat(str(f["not_reached_since"]))
+        reached = Conversation.objects.filter(
+            outcome=Outcome.REACHED, occurred_at__date__gte=since
+        ).values("member_id")
+        members = members.exclude(pk__in=reached)
+    if f.get("not_on_open_list"):
+        others = (
+            CallListEntry.objects.filter(call_list__status=CallList.Status.OPEN, state__in=OPEN_STATES)
+            .exclude(call_list=call_list)
+            .values("member_id")
+        )
+        members = members.exclude(pk__in=others)
+    return members.distinct()
+
+
+def call_lists_visible_to(user) -> QuerySet[CallList]:
+    """Lists a user may open: every list for directors, their campaigns' for organizers, assigned ones for mobilizers."""
+    if not getattr(user, "is_authenticated", False):
+        return CallList.objects.none()
+    if user.role == Role.DIRECTOR:
+        return CallList.objects.all()
+    if user.role == Role.MOBILIZER:
+        return CallList.objects.filter(mobilizers=user).exclude(status=CallList.Status.CLOSED)
+    return CallList.objects.filter(campaign__in=campaigns_visible_to(user))
+
+
+def call_lists_managed_by(user) -> QuerySet[CallList]:
+    """Lists a user may build, change and oversee (never a mobilizer)."""
+    if not getattr(user, "is_authenticated", False) or user.role == Role.MOBILIZER:
+        return CallList.objects.none()
+    return call_lists_visible_to(user)
+
+
+def call_list_get_visible(*, user, call_list_id: int) -> CallList:
+    return call_lists_visible_to(user).select_related("campaign").get(pk=call_list_id)
+
+
+def call_list_get_managed(*, user, call_list_id: int) -> CallList:
+    return call_lists_managed_by(user).select_related("campaign").get(pk=call_list_id)
+
+
+def call_entry_get_claimed(*, user, call_list: CallList, entry_id: int) -> CallListEntry:
+    """The entry the user is calling now (their own live or lapsed claim), or DoesNotExist."""
+    return (
+        CallListEntry.objects.select_related("member", "call_list", "call_list__campaign")
+        .filter(member__in=members_visible_to(user))
+        .get(pk=entry_id, call_list=call_list, state=CallListEntry.State.CLAIMED, claimed_by=user)
+    )
+
+
+def call_entry_current_claim(*, user, call_list: CallList) -> CallListEntry | None:
+    """The user's live claim on this list, if they have one."""
+    return (
+        CallListEntry.objects.filter(
+            call_list=call_list, state=CallListEntry.State.CLAIMED, claimed_by=user,
+            claim_expires_at__gt=timezone.now(),
+        )
+        .order_by("claimed_at")
+        .first()
+    )
+
+
+def member_call_context(*, member: Member, call_list: CallList) -> dict:
+    """What a mobilizer needs on screen about the member they are calling."""
+    conversations = list(
+        Conversation.objects.filter(member=member)
+        .select_related("user", "campaign")
+        .prefetch_related("issues")
+        .order_by("-occurred_at")[:5]
+    )
+    past_issues = list(
+        Tag.objects.filter(conversations__member=member).distinct().values_list("name", flat=True)
+    )
+    return {
+        "phones": list(member.phones.filter(status=Phone.Status.VALID)),
+        "conversations": conversations,
+        "assessments": list(
+            Assessment.objects.filter(member=member, campaign=call_list.campaign)
+            .select_related("assessed_by")
+            .order_by("-assessed_at")[:10]
+        ),
+        "follow_ups": list(
+            FollowUp.objects.open().filter(member=member).select_related("assignee").order_by("due_date")
+        ),
+        "past_issues": past_issues,
+        "questions": list(call_list.questions.all()),
+        "script": call_list.script_for(member.language),
+    }
+
+
+def _hours(delta: timedelta) -> float:
+    return max(delta.total_seconds() / 3600, 0.25)
+
+
+def call_list_stats(*, call_list: CallList) -> dict:
+    """Live oversight of one list: progress, assessments, and each mobilizer's pace."""
+    now = timezone.now()
+    entries = CallListEntry.objects.filter(call_list=call_list)
+    state_counts = {row["state"]: row["n"] for row in entries.values("state").annotate(n=Count("id"))}
+    total = sum(n for state, n in state_counts.items() if state != CallListEntry.State.REMOVED)
+    attempted = entries.exclude(state=CallListEntry.State.REMOVED).filter(attempts__gt=0).count()
+    reached = (
+        Call.objects.filter(call_list=call_list, outcome=Outcome.REACHED).values("entry_id").distinct().count()
+    )
+    remaining = state_counts.get(CallListEntry.State.QUEUED, 0) + state_counts.get(
+        CallListEntry.State.CLAIMED, 0
+    )
+    levels = dict(
+        Assessment.objects.filter(
+            campaign=call_list.campaign, is_current=True,
+            member_id__in=entries.exclude(state=CallListEntry.State.REMOVED).values("member_id"),
+        )
+        .values_list("level")
+        .annotate(n=Count("id"))
+    )
+    distribution = {level: levels.get(level, 0) for level in range(1, 6)}
+    distribution[0] = total - sum(distribution.values())
+    rows = (
+        Call.objects.filter(call_list=call_list)
+        .values("mobilizer_id", "mobilizer__full_name", "mobilizer__email")
+        .annotate(
+            calls=Count("id"),
+            reached=Count("id", filter=Q(outcome=Outcome.REACHED)),
+            last_hour=Count("id", filter=Q(submitted_at__gte=now - timedelta(hours=1))),
+        )
+        .order_by("-calls")
+    )
+    first_calls = dict(
+        Call.objects.filter(call_list=call_list, submitted_at__date=timezone.localdate())
+        .values_list("mobilizer_id")
+        .annotate(first=Min("submitted_at"))
+    )
+    mobilizers = []
+    for row in rows:
+        first = first_calls.get(row["mobilizer_id"])
+        mobilizers.append({
+            "name": row["mobilizer__full_name"] or row["mobilizer__email"] or "—",
+            "calls": row["calls"],
+            "reached": row["reached"],
+            "reach_rate": round(100 * row["reached"] / row["calls"]) if row["calls"] else 0,
+            "last_hour": row["last_hour"],
+            "per_hour": round(row["calls"] / _hours(now - first), 1) if first else 0,
+        })
+    return {
+        "total": total,
+        "attempted": attempted,
+        "reached": reached,
+        "remaining": remaining,
+        "claimed": state_counts.get(CallListEntry.State.CLAIMED, 0),
+        "done": state_counts.get(CallListEntry.State.DONE, 0),
+        "removed": state_counts.get(CallListEntry.State.REMOVED, 0),
+        "distribution": dict(sorted(distribution.items())),
+        "mobilizers": mobilizers,
+    }
+
+
+def mobilizer_counts(*, user, session_started: datetime | None) -> dict:
+    """The user's own calls and reaches for this session and today."""
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    session_started = session_started or midnight
+    return Call.objects.filter(
+        mobilizer=user, submitted_at__gte=min(session_started, midnight)
+    ).aggregate(
+        day_calls=Count("id", filter=Q(submitted_at__gte=midnight)),
+        day_reached=Count("id", filter=Q(submitted_at__gte=midnight, outcome=Outcome.REACHED)),
+        session_calls=Count("id", filter=Q(submitted_at__gte=session_started)),
+        session_reached=Count(
+            "id", filter=Q(submitted_at__gte=session_started, outcome=Outcome.REACHED)
+        ),
+    )
+
+
+def follow_ups_for(user) -> dict:
+    """The user's open follow-ups by due, and for organizers those needing an organizer in their scope."""
+    today = timezone.localdate()
+    mine = list(
+        FollowUp.objects.open().filter(assignee=user)
+        .filter(member__in=members_visible_to(user))
+        .select_related("member", "campaign", "assignee")
+        .order_by(F("due_date").asc(nulls_last=True), "id")
+    )
+    organizer_queue = []
+    if user.role in (Role.DIRECTOR, Role.ORGANIZER):
+        organizer_queue = list(
+            FollowUp.objects.open().filter(organizer_action_needed=True)
+            .filter(member__in=members_visible_to(user))
+            .select_related("member", "campaign", "assignee", "created_by")
+            .order_by(F("due_date").asc(nulls_last=True), "id")
+        )
+    return {
+        "overdue": [fu for fu in mine if fu.due_date and fu.due_date < today],
+        "due": [fu for fu in mine if fu.due_date == today],
+        "upcoming": [fu for fu in mine if fu.due_date is None or fu.due_date > today],
+        "organizer_queue": organizer_queue,
+    }
+
+
+def follow_up_get_closable(*, user, follow_up_id: int) -> FollowUp:
+    """A follow-up the user may close: their own, or (organizers) any in their scope."""
+    qs = FollowUp.objects.open().filter(member__in=members_visible_to(user))
+    if user.role == Role.MOBILIZER:
+        qs = qs.filter(assignee=user)
+    return qs.select_related("member").get(pk=follow_up_id)
+
+
+def claimable_entries(*, call_list: CallList, user, now: datetime) -> QuerySet[CallListEntry]:
+    """Entries this user may claim now, in queue order (the claim service locks one of them)."""
+    valid_phone = Phone.objects.filter(member_id=OuterRef("member_id"), status=Phone.Status.VALID)
+    qs = CallListEntry.objects.filter(call_list=call_list).filter(
+        Q(state=CallListEntry.State.QUEUED, attempts__lt=call_list.max_attempts)
+        & (Q(next_call_at__isnull=True) | Q(next_call_at__lte=now))
+        | Q(state=CallListEntry.State.CLAIMED, claim_expires_at__lte=now)
+    )
+    qs = qs.filter(Exists(valid_phone), member__do_not_phone=False)
+    if call_list.match_language and not getattr(user, "speaks_french", False):
+        qs = qs.exclude(member__language="fr")
+    turf_ids = list(call_list.turfs.filter(mobilizers=user).values_list("id", flat=True))
+    if turf_ids:
+        qs = qs.filter(turf_id__in=turf_ids)
+    return qs.order_by(F("next_call_at").asc(nulls_last=True), "id")

@@ -1,0 +1,395 @@
+"""Writes for the call desk: building lists, claiming the next member, saving a call."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import Member, Phone, Tag
+from members.services import email_add, member_update, phone_mark_wrong
+from organizing.audit import audit_record
+from organizing.models import Role
+
+from ..models import (
+    Call,
+    CallList,
+    CallListEntry,
+    Campaign,
+    FollowUp,
+    Outcome,
+    SurveyAnswer,
+    SurveyQuestion,
+    Turf,
+)
+from ..services import conversation_log
+from .selectors import FILTER_KEYS, call_list_filter_members, claimable_entries
+
+State = CallListEntry.State
+# Outcomes that put the member back in the queue after the list's cool-down.
+RETRY_OUTCOMES = (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.LEFT_MESSAGE)
+
+
+def _clean_filters(filters: dict) -> dict:
+    return {k: v for k, v in (filters or {}).items() if k in FILTER_KEYS and v not in (None, "", [])}
+
+
+@transaction.atomic
+def call_list_create(
+    *, actor, campaign: Campaign, name: str, filters: dict | None = None, script_en: str = "",
+    script_fr: str = "", match_language: bool = False, claim_minutes: int = 15,
+    cooldown_hours: int = 24, max_attempts: int = 3,
+) -> CallList:
+    """Create a call list from a saved filter and fill its queue."""
+    call_list = CallList(
+        campaign=campaign, name=name, filters=_clean_filters(filters or {}), script_en=script_en,
+        script_fr=script_fr, match_language=match_language, claim_minutes=claim_minutes,
+        cooldown_hours=cooldown_hours, max_attempts=max_attempts, created_by=actor,
+    )
+    call_list.full_clean(exclude=["created_by"])
+    call_list.save()
+    audit_record(
+        actor=actor, verb="call_list.create", obj=call_list,
+        changes={"campaign": campaign.pk, "name": name, "filters": call_list.filters},
+    )
+    call_list_refresh(actor=actor, call_list=call_list)
+    return call_list
+
+
+@transaction.atomic
+def call_list_update(*, actor, call_list: CallList, data: dict) -> CallList:
+    """Change a list's settings, scripts or filter (refresh it to apply a new filter)."""
+    if "filters" in data:
+        data = {**data, "filters": _clean_filters(data["filters"])}
+    changes = {}
+    for name, after in data.items():
+        before = getattr(call_list, name)
+        if before != after:
+            changes[name] = (before, after)
+            setattr(call_list, name, after)
+    if changes:
+        call_list.full_clean(exclude=["created_by"])
+        call_list.save(update_fields=list(changes))
+        audit_record(actor=actor, verb="call_list.update", obj=call_list, changes=changes)
+    return call_list
+
+
+@dataclass
+class RefreshResult:
+    added: list[Member] = field(default_factory=list)
+    removed: list[Member] = field(default_factory=list)
+
+
+@transaction.atomic
+def call_list_refresh(*, actor, call_list: CallList) -> RefreshResult:
+    """Re-evaluate the list's filter: queue new matches, drop queued members who no longer match.
+
+    Members already called (done) stay as they are; a member being called keeps their claim.
+    """
+    wanted = set(call_list_filter_members(call_list=call_list, user=actor).values_list("pk", flat=True))
+    entries = {e.member_id: e for e in CallListEntry.objects.filter(call_list=call_list)}
+    add_ids = [pk for pk in wanted if pk not in entries]
+    back_ids = [pk for pk, e in entries.items() if pk in wanted and e.state == State.REMOVED]
+    drop_ids = [pk for pk, e in entries.items() if pk not in wanted and e.state == State.QUEUED]
+    CallListEntry.objects.bulk_create(
+        [CallListEntry(call_list=call_list, member_id=pk) for pk in sorted(add_ids)], batch_size=1000
+    )
+    if back_ids:
+        CallListEntry.objects.filter(call_list=call_list, member_id__in=back_ids).update(
+            state=State.QUEUED, next_call_at=None
+        )
+    if drop_ids:
+        CallListEntry.objects.filter(call_list=call_list, member_id__in=drop_ids).update(
+            state=State.REMOVED
+        )
+    call_list.refreshed_at = timezone.now()
+    call_list.save(update_fields=["refreshed_at"])
+    added = sorted(add_ids + back_ids)
+    audit_record(
+        actor=actor, verb="call_list.refresh", obj=call_list,
+        changes={"added": len(added), "removed": len(drop_ids)},
+    )
+    return RefreshResult(
+        added=list(Member.objects.filter(pk__in=added)),
+        removed=list(Member.objects.filter(pk__in=drop_ids)),
+    )
+
+
+@transaction.atomic
+def call_list_assign(*, actor, call_list: CallList, mobilizers: Iterable) -> None:
+    """Set who works the list; they join the campaign's team so they can open it."""
+    mobilizers = list(mobilizers)
+    before = sorted(call_list.mobilizers.values_list("pk", flat=True))
+    after = sorted(u.pk for u in mobilizers)
+    if before == after:
+        return
+    call_list.mobilizers.set(mobilizers)
+    call_list.campaign.team.add(*mobilizers)
+    audit_record(actor=actor, verb="call_list.assign", obj=call_list, changes={"mobilizers": (before, after)})
+
+
+@transaction.atomic
+def call_list_split_turfs(*, actor, call_list: CallList, by: str, parts: int = 2) -> list[Turf]:
+    """Split the list into turfs by worksite, by department, or into `parts` even shares."""
+    if by not in ("worksite", "department", "even"):
+        raise ValidationError({"by": _("Split by worksite, department or evenly.")})
+    CallListEntry.objects.filter(call_list=call_list).update(turf=None)
+    call_list.turfs.all().delete()
+    entries = CallListEntry.objects.filter(call_list=call_list).exclude(state=State.REMOVED)
+    turfs = []
+    if by == "even":
+        parts = max(1, min(int(parts), 50))
+        ids = list(entries.order_by("member__last_name", "member__first_name", "id").values_list("id", flat=True))
+        size = -(-len(ids) // parts) if ids else 0
+        for n in range(parts):
+            turf = Turf.objects.create(call_list=call_list, name=_("Turf %(n)s") % {"n": n + 1})
+            CallListEntry.objects.filter(pk__in=ids[n * size:(n + 1) * size]).update(turf=turf)
+            turfs.append(turf)
+    else:
+        key = f"member__{by}"
+        rows = entries.values(f"{key}_id", f"{key}__name").annotate(n=Count("id")).order_by(f"{key}__name")
+        for row in rows:
+            ident = row[f"{key}_id"]
+            turf = Turf.objects.create(
+                call_list=call_list, name=row[f"{key}__name"] or _("Unknown"),
+                **({by + "_id": ident} if ident else {}),
+            )
+            entries.filter(**{f"{key}_id": ident} if ident else {f"{key}__isnull": True}).update(turf=turf)
+            turfs.append(turf)
+    audit_record(actor=actor, verb="call_list.turfs", obj=call_list, changes={"by": by, "turfs": len(turfs)})
+    return turfs
+
+
+@transaction.atomic
+def turf_assign(*, actor, turf: Turf, mobilizers: Iterable) -> None:
+    """Give a turf to some mobilizers (they are assigned to the list too)."""
+    mobilizers = list(mobilizers)
+    turf.mobilizers.set(mobilizers)
+    turf.call_list.mobilizers.add(*mobilizers)
+    turf.call_list.campaign.team.add(*mobilizers)
+    audit_record(
+        actor=actor, verb="turf.assign", obj=turf.call_list,
+        changes={"turf": turf.pk, "mobilizers": sorted(u.pk for u in mobilizers)},
+    )
+
+
+@transaction.atomic
+def survey_question_add(
+    *, actor, call_list: CallList, kind: str, label_en: str, label_fr: str = "",
+    choices_en: str = "", choices_fr: str = "", maps_to: str = "",
+) -> SurveyQuestion:
+    """Add a custom question to the list's survey."""
+    question = SurveyQuestion(
+        call_list=call_list, kind=kind, label_en=label_en, label_fr=label_fr, choices_en=choices_en,
+        choices_fr=choices_fr, maps_to=maps_to, position=call_list.questions.count(),
+    )
+    question.full_clean()
+    if kind == SurveyQuestion.Kind.CHOICE and not question.choice_values:
+        raise ValidationError({"choices_en": _("Give at least one choice.")})
+    question.save()
+    audit_record(actor=actor, verb="survey_question.add", obj=call_list, changes={"question": label_en})
+    return question
+
+
+def call_next_claim(*, actor, call_list: CallList) -> CallListEntry | None:
+    """Claim the next member to call on the list, or None when nobody is due.
+
+    One short transaction. On PostgreSQL the candidate row is locked with FOR UPDATE SKIP
+    LOCKED, so concurrent claimants each lock a different row instead of waiting or
+    double-claiming; a row whose claim has expired is claimable again. On SQLite the
+    IMMEDIATE transaction mode already serialises writers, and select_for_update is a no-op.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        mine = (
+            CallListEntry.objects.select_for_update(of=("self",))
+            .filter(call_list=call_list, state=State.CLAIMED, claimed_by=actor, claim_expires_at__gt=now)
+            .first()
+        )
+        if mine is not None:
+            return mine
+        entry = (
+            claimable_entries(call_list=call_list, user=actor, now=now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .first()
+        )
+        if entry is None:
+            return None
+        previous = entry.claimed_by_id if entry.state == State.CLAIMED else None
+        entry.state = State.CLAIMED
+        entry.claimed_by = actor
+        entry.claimed_at = now
+        entry.claim_expires_at = now + call_list.claim_duration
+        entry.save(update_fields=["state", "claimed_by", "claimed_at", "claim_expires_at"])
+        audit_record(
+            actor=actor, verb="call.claim", object_type="members.member", object_id=entry.member_id,
+            changes={"call_list": call_list.pk, "expired_claim_of": previous},
+        )
+    return entry
+
+
+@transaction.atomic
+def call_release(*, actor, entry: CallListEntry) -> None:
+    """Give a claimed member back to the queue without calling them."""
+    updated = CallListEntry.objects.filter(pk=entry.pk, state=State.CLAIMED, claimed_by=actor).update(
+        state=State.QUEUED, claimed_by=None, claimed_at=None, claim_expires_at=None
+    )
+    if updated:
+        audit_record(
+            actor=actor, verb="call.release", object_type="members.member", object_id=entry.member_id,
+            changes={"call_list": entry.call_list_id},
+        )
+
+
+def _tags(names: Iterable[str]) -> list[Tag]:
+    tags = []
+    for name in names:
+        name = name.strip()[:80]
+        if name:
+            tags.append(Tag.objects.get_or_create(name=name)[0])
+    return tags
+
+
+def _apply_answer(*, actor, member: Member, question: SurveyQuestion, value: str, today: date) -> None:
+    """Answers that map to the member record go through the members services."""
+    if question.maps_to == SurveyQuestion.MapsTo.PORTAL_SIGNUP and value == "yes":
+        if member.portal_signup_date is None:
+            member_update(actor=actor, member=member, data={"portal_signup_date": today})
+    elif question.maps_to == SurveyQuestion.MapsTo.EMAIL and value:
+        email_add(actor=actor, member=member, address=value)
+
+
+@transaction.atomic
+def call_submit(
+    *, actor, entry: CallListEntry, outcome: str, phone: Phone | None = None,
+    assessment_level: int | None = None, answers: dict[int, str] | None = None, notes: str = "",
+    issues: Iterable[str] = (), call_back_at: datetime | None = None,
+    follow_up_due: date | None = None, follow_up_note: str = "", follow_up_assignee=None,
+    organizer_action_needed: bool = False,
+) -> Call:
+    """Save one call and everything said on it, and move the member along the queue."""
+    now = timezone.now()
+    # Lock the entry: a lapsed claim may have been taken by someone else meanwhile.
+    entry = CallListEntry.objects.select_for_update(of=("self",)).select_related("call_list", "member").get(
+        pk=entry.pk
+    )
+    if entry.state != State.CLAIMED or entry.claimed_by_id != actor.pk:
+        raise ValidationError(_("This member is no longer yours to call: your claim expired."))
+    call_list, member = entry.call_list, entry.member
+    if outcome == Outcome.CALL_BACK:
+        if call_back_at is None or call_back_at <= now:
+            raise ValidationError({"call_back_at": _("Say when to call back, in the future.")})
+    else:
+        call_back_at = None
+    if phone is not None and phone.member_id != member.pk:
+        raise ValidationError({"phone": _("Choose one of this member's numbers.")})
+    if assessment_level is not None and not 0 < int(assessment_level) <= 5:
+        assessment_level = None
+
+    conversation = conversation_log(
+        actor=actor, member=member, campaign=call_list.campaign, channel="phone", outcome=outcome,
+        occurred_at=now, notes=notes, issues=_tags(issues), call_back_at=call_back_at,
+        assessment_level=assessment_level,
+    )
+    questions = {q.pk: q for q in call_list.questions.all()}
+    today = timezone.localdate()
+    for question_id, value in (answers or {}).items():
+        question = questions.get(int(question_id))
+        value = (value or "").strip()
+        if question is None or not value:
+            continue
+        if question.kind == SurveyQuestion.Kind.YES_NO and value not in ("yes", "no"):
+            raise ValidationError({f"q{question.pk}": _("Answer yes or no.")})
+        if question.kind == SurveyQuestion.Kind.CHOICE and value not in question.choice_values:
+            raise ValidationError({f"q{question.pk}": _("Choose one of the answers.")})
+        SurveyAnswer.objects.create(conversation=conversation, question=question, value=value)
+        _apply_answer(actor=actor, member=member, question=question, value=value, today=today)
+
+    if follow_up_due or follow_up_note.strip() or organizer_action_needed:
+        follow_up = FollowUp.objects.create(
+            member=member, campaign=call_list.campaign, call_list=call_list, conversation=conversation,
+            due_date=follow_up_due, assignee=follow_up_assignee or actor, note=follow_up_note.strip(),
+            organizer_action_needed=organizer_action_needed, created_by=actor,
+        )
+        audit_record(
+            actor=actor, verb="follow_up.create", obj=member,
+            changes={"follow_up": follow_up.pk, "organizer_action_needed": organizer_action_needed},
+        )
+
+    # The queue rules.
+    claimed_at = entry.claimed_at
+    entry.attempts += 1
+    entry.last_outcome = outcome
+    entry.last_called_at = now
+    keep_claim = False
+    if outcome == Outcome.WRONG_NUMBER:
+        if phone is not None:
+            phone_mark_wrong(actor=actor, phone=phone)
+        # The next valid number is offered at once, to the same mobilizer.
+        keep_claim = member.phones.filter(status=Phone.Status.VALID).exists()
+        if keep_claim:
+            entry.attempts -= 1
+            entry.claim_expires_at = now + call_list.claim_duration
+        else:
+            entry.state = State.DONE
+    elif outcome == Outcome.DO_NOT_CONTACT:
+        entry.state = State.REMOVED
+    elif outcome == Outcome.CALL_BACK:
+        entry.state = State.QUEUED
+        entry.next_call_at = call_back_at
+    elif outcome in RETRY_OUTCOMES:
+        if entry.attempts >= call_list.max_attempts:
+            entry.state = State.DONE
+        else:
+            entry.state = State.QUEUED
+            entry.next_call_at = now + call_list.cooldown
+    else:  # reached, refused
+        entry.state = State.DONE
+    if not keep_claim:
+        entry.claimed_by = None
+        entry.claimed_at = None
+        entry.claim_expires_at = None
+    entry.save(update_fields=[
+        "attempts", "last_outcome", "last_called_at", "state", "next_call_at", "claimed_by",
+        "claimed_at", "claim_expires_at",
+    ])
+    if outcome == Outcome.DO_NOT_CONTACT:
+        # Off every list at once, whoever holds them (conversation_log set the member's flags).
+        CallListEntry.objects.filter(member=member).exclude(state=State.REMOVED).update(
+            state=State.REMOVED, claimed_by=None, claimed_at=None, claim_expires_at=None
+        )
+    call = Call.objects.create(
+        call_list=call_list, entry=entry, conversation=conversation, mobilizer=actor, outcome=outcome,
+        claimed_at=claimed_at, submitted_at=now,
+    )
+    audit_record(
+        actor=actor, verb="call.submit", obj=member,
+        changes={
+            "call_list": call_list.pk, "call": call.pk, "outcome": outcome, "state": entry.state,
+            "attempts": entry.attempts, "next_call_at": entry.next_call_at,
+        },
+    )
+    return call
+
+
+@transaction.atomic
+def follow_up_close(*, actor, follow_up: FollowUp, note: str = "") -> FollowUp:
+    """Close a follow-up with a note."""
+    if follow_up.closed_at is not None:
+        return follow_up
+    if follow_up.organizer_action_needed and actor.role == Role.MOBILIZER and not note.strip():
+        raise ValidationError({"note": _("Say what was done.")})
+    follow_up.closed_at = timezone.now()
+    follow_up.closed_by = actor
+    follow_up.closing_note = note.strip()
+    follow_up.save(update_fields=["closed_at", "closed_by", "closing_note"])
+    audit_record(
+        actor=actor, verb="follow_up.close", obj=follow_up.member,
+        changes={"follow_up": follow_up.pk, "note": follow_up.closing_note},
+    )
+    return follow_up
+
