@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = _("Campaigns")
+
+    def ready(self) -> None:
+        # Connects the receiver that applies an accepted invitation's scope.
+        from . import team  # noqa: F401

@@ -13,7 +13,8 @@ def navigation(request):
         (_("Campaigns"), reverse("campaigns:campaign-list")),
     ]
     if user.can_invite:
-        items.append((_("Team"), "/team/"))
+        items.append((_("Team"), reverse("team:index")))
+    items.append((_("My account"), reverse("my-account")))
     current = request.path
     return {
         "nav_items": [

@@ -110,6 +110,7 @@ class Invitation(models.Model):
     accepted_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    revoked_at = models.DateTimeField(null=True, blank=True)
     # Scope granted on acceptance: ids of locals, worksites and campaigns.
     scope = models.JSONField(default=dict, blank=True)
 
@@ -123,7 +124,21 @@ class Invitation(models.Model):
 
     @property
     def is_usable(self) -> bool:
-        return self.accepted_at is None and self.expires_at > timezone.now()
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
 
 
 class AuditEvent(models.Model):

@@ -7,6 +7,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", views.set_language, name="set_language"),
+    # Before allauth's URLs: sign-up is by invitation only, on our own form.
+    path("accounts/invitation/<str:token>/", views.invitation, name="invitation"),
+    path("accounts/signup/", views.signup, name="invitation-signup"),
+    path("accounts/me/", views.my_account, name="my-account"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     # Team: users, invitations, scopes (issue 2).

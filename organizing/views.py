@@ -1,9 +1,16 @@
+from allauth.account.adapter import get_adapter
+from allauth.account.internal.flows.login import record_authentication
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from .adapters import INVITATION_SESSION_KEY
+from .forms import InvitationAcceptForm
+from .services import InvitationUnusable, invitation_accept, invitation_get_usable
 
 
 @login_required
@@ -32,3 +39,60 @@ def set_language(request):
             samesite="Lax", secure=request.is_secure(),
         )
     return response
+
+
+def _invitation_unusable(request):
+    request.session.pop(INVITATION_SESSION_KEY, None)
+    return render(request, "account/invitation_unusable.html", status=410)
+
+
+def invitation(request, token: str):
+    """The emailed link: keep the token in the session, then show the set-password page.
+
+    The token leaves the address bar at once, so it is not kept in history or sent on.
+    """
+    try:
+        invitation_get_usable(token)
+    except InvitationUnusable:
+        return _invitation_unusable(request)
+    if request.user.is_authenticated:
+        get_adapter(request).logout(request)
+    request.session[INVITATION_SESSION_KEY] = token
+    return redirect("account_signup")
+
+
+def signup(request):
+    """Sign-up, open only to the holder of a usable invitation (see AccountAdapter)."""
+    if not get_adapter(request).is_open_for_signup(request):
+        if request.session.get(INVITATION_SESSION_KEY):
+            return _invitation_unusable(request)
+        return render(request, "account/signup_closed.html", status=403)
+    token = request.session[INVITATION_SESSION_KEY]
+    invitation = invitation_get_usable(token)
+    form = InvitationAcceptForm(request.POST or None, initial={"full_name": invitation.full_name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitation_accept(
+                token=token, password=form.cleaned_data["password1"],
+                full_name=form.cleaned_data["full_name"],
+            )
+        except InvitationUnusable:
+            return _invitation_unusable(request)
+        except ValidationError as error:
+            form.add_error(None if hasattr(error, "error_dict") else "password1", error)
+        else:
+            request.session.pop(INVITATION_SESSION_KEY, None)
+            get_adapter(request).login(request, user)
+            # They have just typed their password: count it as the confirmation allauth asks
+            # for before enrolling an authenticator, so directors go straight to enrolment.
+            record_authentication(
+                request, user, method="password", email=user.email, reauthenticated=True
+            )
+            return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(request, "account/invitation_signup.html", {"form": form, "invitation": invitation})
+
+
+@login_required
+def my_account(request):
+    """Links to the user's password and two-factor pages."""
+    return render(request, "account/my_account.html")
