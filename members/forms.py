@@ -41,7 +41,7 @@ class DirectoryFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Search"), required=False, max_length=200,
         help_text=_("Name, phone number, email or employee number"),
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "aria-describedby": "q-help"}),
     )
     worksite = forms.ModelChoiceField(
         label=_("Worksite"), queryset=Worksite.objects.none(), required=False,
@@ -128,6 +128,24 @@ class MemberEditForm(forms.ModelForm):
         "new_phone", "new_phone_kind", "new_phone_primary", "new_email", "new_email_kind",
         "new_email_primary",
     )
+
+    PERSON_FIELDS = (
+        "first_name", "last_name", "preferred_name", "pronouns", "language", "membership_status",
+        "portal_signup_date",
+    )
+    EMPLOYMENT_FIELDS = (
+        "employee_number", "employer", "worksite", "department", "shift", "job_class",
+        "bargaining_unit", "local", "employment_type", "employment_status", "hire_date",
+        "seniority_date", "is_supervisor",
+    )
+
+    @property
+    def person_fields(self):
+        return [self[name] for name in self.PERSON_FIELDS]
+
+    @property
+    def employment_fields(self):
+        return [self[name] for name in self.EMPLOYMENT_FIELDS]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -225,6 +225,17 @@ if not DEBUG:
 # --- Member data ---
 DIRECTORY_PAGE_SIZE = 50
 
+# --- List imports (members/imports) ---
+# Checked before any parsing: the upload size, then the rows counted in the file or XLSX zip.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(100 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "1000000"))
+IMPORT_MAX_CELL_CHARS = int(os.environ.get("IMPORT_MAX_CELL_CHARS", "10000"))
+# An XLSX whose XML expands beyond this, or over 100x its packed size, is refused as a bomb.
+IMPORT_MAX_XLSX_UNCOMPRESSED = int(os.environ.get("IMPORT_MAX_XLSX_UNCOMPRESSED", str(1024**3)))
+IMPORT_CHUNK_ROWS = int(os.environ.get("IMPORT_CHUNK_ROWS", "1000"))
+# Uploaded files of imports never committed are deleted after this many days.
+IMPORT_FILE_DAYS = int(os.environ.get("IMPORT_FILE_DAYS", "7"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

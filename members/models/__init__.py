@@ -19,12 +19,17 @@ from .core import (
     Worksite,
     fold,
 )
+from .imports import ImportJob, ImportPreset, ImportRow, ImportSeen
 
 __all__ = [
     "BargainingUnit",
     "ContactType",
     "Department",
     "Email",
+    "ImportJob",
+    "ImportPreset",
+    "ImportRow",
+    "ImportSeen",
     "Employer",
     "EmploymentStatus",
     "EmploymentType",

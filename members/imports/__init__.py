@@ -1,0 +1,1 @@
+"""List imports: reading files safely, mapping columns, and the matching engine."""

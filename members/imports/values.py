@@ -1,0 +1,162 @@
+"""Turning one row of text into checked values, or the column and reason it is rejected."""
+
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+from ..models import EmploymentStatus, EmploymentType, Language, MembershipStatus, fold
+from ..phones import normalize_phone
+
+TEXT_FIELDS = ("first_name", "last_name", "preferred_name", "pronouns", "employee_number")
+STRUCTURE_FIELDS = ("employer", "worksite", "department", "shift", "job_class", "local")
+DATE_FIELDS = ("hire_date", "seniority_date")
+FLAG_FIELDS = ("do_not_phone", "do_not_text", "do_not_email", "do_not_visit")
+PHONE_FIELDS = {"phone": "mobile", "home_phone": "home", "work_phone": "work"}
+MAX_LENGTHS = {
+    "first_name": 100, "last_name": 100, "preferred_name": 100, "pronouns": 40,
+    "employee_number": 40, "employer": 200, "worksite": 200, "department": 150, "shift": 100,
+    "job_class": 150, "local": 20,
+}
+# A cell that a spreadsheet would run as a formula. Phones may start with "+", dates with digits.
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+CHOICES = {
+    "employment_type": {
+        EmploymentType.FULL_TIME: ["full time", "full-time", "fulltime", "ft", "temps plein", "tp",
+                                   "permanent full time", "pft", "full_time"],
+        EmploymentType.PART_TIME: ["part time", "part-time", "parttime", "pt", "temps partiel",
+                                   "permanent part time", "ppt", "part_time"],
+        EmploymentType.CASUAL: ["casual", "occasionnel", "occasionnelle", "temporary", "temporaire",
+                                "on call", "sur appel", "cas"],
+    },
+    "employment_status": {
+        EmploymentStatus.ACTIVE: ["active", "a", "actif", "active", "employed", "en poste"],
+        EmploymentStatus.LEAVE: ["leave", "on leave", "loa", "en conge", "conge", "leave of absence"],
+        EmploymentStatus.LAID_OFF: ["laid off", "layoff", "laid_off", "mise a pied", "mis a pied"],
+        EmploymentStatus.TERMINATED: ["terminated", "termine", "no longer employed", "inactive",
+                                      "resigned", "quit", "departed", "parti"],
+        EmploymentStatus.RETIRED: ["retired", "retraite", "retraitee"],
+    },
+    "membership_status": {
+        MembershipStatus.MEMBER: ["member", "membre", "m", "active member", "full member"],
+        MembershipStatus.NON_MEMBER: ["non member", "non-member", "nonmember", "non_member", "rand",
+                                      "non membre", "fee payer", "agency fee", "nm", "cotisant"],
+        MembershipStatus.PROSPECT: ["prospect"],
+    },
+    "language": {
+        Language.ENGLISH: ["en", "eng", "english", "anglais", "e", "en-ca", "en-gb"],
+        Language.FRENCH: ["fr", "fra", "fre", "french", "francais", "f", "fr-ca"],
+    },
+}
+_CHOICE_LOOKUP = {
+    field: {fold(alias): value for value, aliases in table.items() for alias in [value, *aliases]}
+    for field, table in CHOICES.items()
+}
+TRUE = {"y", "yes", "true", "1", "x", "oui", "o", "vrai", "t"}
+FALSE = {"n", "no", "false", "0", "non", "faux", "f"}
+
+
+class RowError(Exception):
+    def __init__(self, field: str, reason: str):
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+def parse_date(text: str, order: str) -> str:
+    text = text.strip()
+    if "T" in text:
+        text = text.split("T", 1)[0]
+    if " " in text and text[:4].isdigit():
+        text = text.split(" ", 1)[0]
+    formats = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d"]
+    if order == "mdy":
+        formats += ["%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y", "%m/%d/%y"]
+    else:
+        formats += ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y"]
+    formats += ["%d %b %Y", "%d-%b-%Y", "%b %d, %Y", "%d %B %Y", "%B %d, %Y"]
+    for fmt in formats:
+        try:
+            parsed = datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if date(1900, 1, 1) <= parsed <= date(2100, 1, 1):
+            return parsed.isoformat()
+    raise ValueError(text)
+
+
+def split_full_name(text: str) -> tuple[str, str]:
+    if "," in text:
+        last, first = text.split(",", 1)
+        return first.strip(), last.strip()
+    parts = text.split()
+    if len(parts) == 1:
+        return "", parts[0]
+    return " ".join(parts[:-1]), parts[-1]
+
+
+def normalize_row(raw: list[str], mapping: dict[int, str], headers: list[str], *,
+                  date_order: str = "dmy") -> dict:
+    """Return the row's checked values keyed by target field; raise RowError on the first problem."""
+    values: dict = {}
+    phones: list[list[str]] = []
+    for index, field in mapping.items():
+        text = raw[index].strip() if index < len(raw) else ""
+        text = text.replace("\x00", "")
+        if not text:
+            continue
+        column = headers[index] if index < len(headers) else str(index + 1)
+        if text.startswith("=") or (
+            text.startswith(FORMULA_STARTS) and field not in PHONE_FIELDS and field not in DATE_FIELDS
+        ):
+            raise RowError(column, _("holds a spreadsheet formula, not a value"))
+        if field in PHONE_FIELDS:
+            number = normalize_phone(text)
+            if number is None:
+                raise RowError(column, _("unparseable phone number"))
+            if number not in [p[1] for p in phones]:
+                phones.append([PHONE_FIELDS[field], number])
+        elif field == "email":
+            address = text.lower()
+            try:
+                validate_email(address)
+            except ValidationError as exc:
+                raise RowError(column, _("invalid email")) from exc
+            if len(address) > 254:
+                raise RowError(column, _("invalid email"))
+            values["email"] = address
+        elif field in DATE_FIELDS:
+            try:
+                values[field] = parse_date(text, date_order)
+            except ValueError as exc:
+                raise RowError(column, _("unknown date format")) from exc
+        elif field in CHOICES:
+            value = _CHOICE_LOOKUP[field].get(fold(text))
+            if value is None:
+                raise RowError(column, _("unknown value “%(value)s”") % {"value": text[:40]})
+            values[field] = str(value)
+        elif field == "do_not_contact" or field in FLAG_FIELDS:
+            flag = fold(text)
+            if flag in TRUE:
+                targets = FLAG_FIELDS if field == "do_not_contact" else (field,)
+                for target in targets:
+                    values[target] = True
+            elif flag not in FALSE:
+                raise RowError(column, _("unknown value “%(value)s”") % {"value": text[:40]})
+        elif field == "full_name":
+            first, last = split_full_name(text)
+            values.setdefault("first_name", first)
+            values.setdefault("last_name", last)
+        else:
+            limit = MAX_LENGTHS.get(field)
+            if limit and len(text) > limit:
+                raise RowError(column, _("longer than %(n)s characters") % {"n": limit})
+            values[field] = " ".join(text.split())
+    if phones:
+        values["phones"] = phones
+    for name in ("first_name", "last_name"):
+        if len(values.get(name, "")) > 100:
+            raise RowError(name, _("longer than %(n)s characters") % {"n": 100})
+    return values
