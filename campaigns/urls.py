@@ -1,14 +1,19 @@
 from django.urls import path
 
-from .views import people as views
+from .views import campaigns, people
 
 app_name = "campaigns"
 
 urlpatterns = [
-    path("members/", views.directory, name="directory"),
-    path("members/<int:member_id>/", views.member_detail, name="member"),
-    path("worksites/", views.worksite_list, name="worksite-list"),
-    path("worksites/<int:worksite_id>/", views.worksite_detail, name="worksite"),
-    path("campaigns/", views.campaign_list, name="campaign-list"),
-    path("campaigns/<int:campaign_id>/", views.campaign_detail, name="campaign"),
+    path("members/", people.directory, name="directory"),
+    path("members/<int:member_id>/", people.member_detail, name="member"),
+    path("members/<int:member_id>/edit/", people.member_edit, name="member-edit"),
+    path(
+        "members/<int:member_id>/conversations/new/", people.conversation_new, name="conversation-new"
+    ),
+    path("members/<int:member_id>/assessments/new/", people.assessment_new, name="assessment-new"),
+    path("worksites/", people.worksite_list, name="worksite-list"),
+    path("worksites/<int:worksite_id>/", people.worksite_detail, name="worksite"),
+    path("campaigns/", campaigns.campaign_list, name="campaign-list"),
+    path("campaigns/<int:campaign_id>/", campaigns.campaign_detail, name="campaign"),
 ]

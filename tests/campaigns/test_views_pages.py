@@ -1,0 +1,138 @@
+"""The organizing pages render for each role and show only what the role may see."""
+
+import pytest
+from django.urls import reverse
+
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def test_directory_lists_visible_members_for_director(director_client, world):
+    response = director_client.get(reverse("campaigns:directory"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Tremblay" in body and "Singh" in body
+    assert response["Vary"] and "HX-Request" in response["Vary"]
+
+
+def test_directory_for_organizer_hides_members_outside_scope(organizer_client, world):
+    body = organizer_client.get(reverse("campaigns:directory")).content.decode()
+    assert "Tremblay" in body
+    assert "Singh" not in body
+
+
+def test_directory_htmx_request_returns_only_the_rows(director_client, world):
+    response = director_client.get(reverse("campaigns:directory"), {"q": "alice"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "<html" not in body
+    assert "Tremblay" in body and "Singh" not in body
+
+
+def test_member_profile_shows_contacts_and_actions(director_client, world):
+    alice = world["alice"]
+    response = director_client.get(reverse("campaigns:member", args=[alice.pk]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'href="tel:+16135550199"' in body
+    assert "alice@example.net" in body
+    assert reverse("campaigns:member-edit", args=[alice.pk]) in body
+
+
+def test_member_profile_shows_do_not_contact_prominently(director_client, world):
+    alice = world["alice"]
+    alice.do_not_phone = True
+    alice.save()
+    body = director_client.get(reverse("campaigns:member", args=[alice.pk])).content.decode()
+    assert "alert-dnc" in body
+    assert 'href="tel:' not in body
+
+
+def test_mobilizer_profile_has_no_edit_link(mobilizer_client, world):
+    alice = world["alice"]
+    body = mobilizer_client.get(reverse("campaigns:member", args=[alice.pk])).content.decode()
+    assert reverse("campaigns:member-edit", args=[alice.pk]) not in body
+
+
+def test_member_profile_timeline_shows_conversations_and_assessments(director_client, director, world):
+    alice = world["alice"]
+    f.ConversationFactory(member=alice, campaign=world["campaign_a"], notes="Talked about staffing")
+    f.AssessmentFactory(member=alice, campaign=world["campaign_a"], level=2, note="Keen")
+    body = director_client.get(reverse("campaigns:member", args=[alice.pk])).content.decode()
+    assert "Talked about staffing" in body
+    assert "Keen" in body
+    assert "chip-2" in body
+
+
+def test_worksite_list_counts_only_visible_members(organizer_client, world):
+    response = organizer_client.get(reverse("campaigns:worksite-list"))
+    worksites = list(response.context["worksites"])
+    assert [w.name for w in worksites] == ["General Hospital"]
+    assert worksites[0].member_count == 1
+
+
+def test_worksite_page_grid_counts_departments_shifts_and_assessments(director_client, world):
+    site = world["site_a"]
+    f.AssessmentFactory(member=world["alice"], campaign=world["campaign_a"], level=2)
+    f.MemberFactory(worksite=site, local=world["local_a"], department=world["dept_a"])
+    response = director_client.get(reverse("campaigns:worksite", args=[site.pk]))
+    assert response.status_code == 200
+    grid = response.context["grid"]
+    assert response.context["campaign"] == world["campaign_a"]
+    assert grid["total"]["total"] == 2
+    assert grid["total"]["levels"][2] == 1
+    assert grid["total"]["levels"][0] == 1
+    emergency = grid["departments"][0]
+    assert emergency["department"] == world["dept_a"]
+    # Alice works nights; the other has no shift.
+    assert [cell["total"] for cell in emergency["cells"]] == [1, 1]
+
+
+def test_organizer_gets_404_for_worksite_outside_scope(organizer_client, world):
+    assert organizer_client.get(reverse("campaigns:worksite", args=[world["site_b"].pk])).status_code == 404
+
+
+def test_worksite_page_with_campaign_not_visible_is_404(organizer_client, world):
+    url = reverse("campaigns:worksite", args=[world["site_a"].pk])
+    assert organizer_client.get(url, {"campaign": world["campaign_b"].pk}).status_code == 404
+
+
+def test_campaign_list_and_detail_for_organizer(organizer_client, world):
+    world["campaign_a"].locals.add(world["local_a"])
+    body = organizer_client.get(reverse("campaigns:campaign-list")).content.decode()
+    assert "Hospital bargaining" in body and "Clinic drive" not in body
+    f.AssessmentFactory(member=world["alice"], campaign=world["campaign_a"], level=1)
+    f.ConversationFactory(member=world["alice"], campaign=world["campaign_a"])
+    response = organizer_client.get(reverse("campaigns:campaign", args=[world["campaign_a"].pk]))
+    assert response.status_code == 200
+    assert response.context["recent_conversations"] == 1
+    rows = {row["value"]: row["count"] for row in response.context["assessment_rows"]}
+    assert rows[1] == 1 and rows[0] == 0
+    assert "General Hospital" in response.content.decode()
+
+
+def test_organizer_gets_404_for_campaign_outside_scope(organizer_client, world):
+    url = reverse("campaigns:campaign", args=[world["campaign_b"].pk])
+    assert organizer_client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["campaigns:directory", "campaigns:worksite-list", "campaigns:campaign-list"])
+def test_pages_render_in_french(director_client, world, name):
+    director_client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    response = director_client.get(reverse(name))
+    assert response.status_code == 200
+    assert '<html lang="fr">' in response.content.decode()
+
+
+def test_pages_carry_no_inline_styles_or_scripts(director_client, world):
+    for url in [
+        reverse("campaigns:directory"), reverse("campaigns:member", args=[world["alice"].pk]),
+        reverse("campaigns:worksite", args=[world["site_a"].pk]),
+        reverse("campaigns:campaign", args=[world["campaign_a"].pk]),
+        reverse("campaigns:member-edit", args=[world["alice"].pk]),
+        reverse("campaigns:conversation-new", args=[world["alice"].pk]),
+        reverse("campaigns:assessment-new", args=[world["alice"].pk]),
+    ]:
+        body = director_client.get(url).content.decode()
+        assert " style=" not in body and "<style" not in body, url
+        assert "<script>" not in body, url
