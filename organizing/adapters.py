@@ -1,4 +1,5 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 
 INVITATION_SESSION_KEY = "invitation_token"
 
@@ -14,3 +15,14 @@ class AccountAdapter(DefaultAccountAdapter):
             return False
         invitation = Invitation.objects.filter(token=token).first()
         return bool(invitation and invitation.is_usable)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Those who must use MFA cannot remove their authenticator app."""
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        from allauth.mfa.models import Authenticator
+
+        if authenticator.type == Authenticator.Type.TOTP and authenticator.user.must_use_mfa:
+            return False
+        return super().can_delete_authenticator(authenticator)

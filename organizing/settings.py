@@ -183,6 +183,7 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Union Organizing")
+MFA_ADAPTER = "organizing.adapters.MFAAdapter"
 # Roles that must enrol in TOTP before they see any member data.
 MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", "director,organizer")
 INVITATION_DAYS = 14
