@@ -89,7 +89,7 @@ def call_lists_visible_to(user) -> QuerySet[CallList]:
         return CallList.objects.all()
     if user.role == Role.MOBILIZER:
         return CallList.objects.filter(mobilizers=user).exclude(status=CallList.Status.CLOSED)
-    return CallList.objects.filter(campaign__in=campaigns_visible_to(user))
+    return CallList.objects.filter(Q(campaign__in=campaigns_visible_to(user)) | Q(created_by=user))
 
 
 def call_lists_managed_by(user) -> QuerySet[CallList]:
