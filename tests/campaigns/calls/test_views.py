@@ -184,7 +184,7 @@ def test_oversight_shows_progress_and_refreshes_as_a_fragment(
                 outcome=Outcome.REACHED, assessment_level=2)
     url = reverse("calls:oversight", args=[call_list.pk])
     page = organizer_client.get(url).content.decode()
-    assert "Maya Mobilizer" in page and 'hx-get="%s"' % url in page
+    assert "Maya Mobilizer" in page and f'hx-get="{url}"' in page
     fragment = organizer_client.get(url, headers={"HX-Request": "true"})
     assert "<html" not in fragment.content.decode()
     assert "Maya Mobilizer" in fragment.content.decode()
