@@ -3,7 +3,7 @@
 import csv
 import io
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
@@ -74,30 +74,17 @@ def _rows(members: QuerySet[Member]) -> Iterator[list[str]]:
         yield [escape_cell(values[key]) for key, _label in export_columns()]
 
 
-class _Counter:
-    def __init__(self, rows: Iterable[list[str]]):
-        self.rows = rows
-        self.count = 0
-
-    def __iter__(self):
-        for row in self.rows:
-            self.count += 1
-            yield row
-
-
-def export_csv(members: QuerySet[Member], *, on_done) -> Iterator[str]:
-    """Yield the CSV text in pieces (UTF-8 BOM first so Excel reads accents); then call on_done(n)."""
+def export_csv(members: QuerySet[Member]) -> Iterator[str]:
+    """Yield the CSV text in pieces (UTF-8 BOM first so Excel reads accents)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([label for _key, label in export_columns()])
     yield "\ufeff" + buffer.getvalue()
-    counter = _Counter(_rows(members))
-    for row in counter:
+    for row in _rows(members):
         buffer.seek(0)
         buffer.truncate(0)
         writer.writerow(row)
         yield buffer.getvalue()
-    on_done(counter.count)
 
 
 def export_xlsx(members: QuerySet[Member]) -> tuple[tempfile.SpooledTemporaryFile, int]:
