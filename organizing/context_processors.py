@@ -12,6 +12,8 @@ def navigation(request):
         (_("Worksites"), reverse("campaigns:worksite-list")),
         (_("Campaigns"), reverse("campaigns:campaign-list")),
     ]
+    if user.can_export:
+        items.append((_("Imports"), reverse("members:import-list")))
     if user.can_invite:
         items.append((_("Team"), reverse("team:index")))
     items.append((_("My account"), reverse("my-account")))
