@@ -53,14 +53,20 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"Browser tests {word}: {CHROMIUM} not found.", yellow=True)
 
 
-@pytest.fixture(autouse=True)
-def _require_chromium():
+def _fail_without_chromium() -> None:
+    # Only reached when REQUIRE_BROWSER=1: otherwise these tests were skipped at collection.
     if not CHROMIUM.exists():
         pytest.fail(f"REQUIRE_BROWSER=1 but {CHROMIUM} is missing: apt-get install -y chromium")
 
 
+@pytest.fixture(autouse=True)
+def _require_chromium():
+    _fail_without_chromium()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
+    _fail_without_chromium()
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
 
 
