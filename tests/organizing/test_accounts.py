@@ -197,10 +197,7 @@ def test_a_director_who_has_not_enrolled_is_sent_to_enrolment_before_any_member_
         assert response.status_code == 302, url
         assert response["Location"].startswith("/accounts/2fa/totp/activate"), url
 
-    # allauth asks for the password again before a change of second factor.
-    response = client.get("/accounts/2fa/totp/activate/")
-    assert response["Location"].startswith("/accounts/reauthenticate/")
-    client.post(response["Location"], {"password": "correct-horse-battery"})
+    # Just signed in with the password: enrolment does not ask for it again.
     page = client.get("/accounts/2fa/totp/activate/")
     assert page.status_code == 200
     secret = client.session["mfa.totp.secret"]
@@ -219,11 +216,19 @@ def test_a_director_who_has_not_enrolled_is_sent_to_enrolment_before_any_member_
 def test_a_wrong_enrolment_code_does_not_enrol(client, db):
     director = f.UserFactory(email="d4@example.org", role=Role.DIRECTOR)
     password_login(client, director.email)
-    client.post("/accounts/reauthenticate/", {"password": "correct-horse-battery"})
     assert client.get("/accounts/2fa/totp/activate/").status_code == 200
     client.post("/accounts/2fa/totp/activate/", {"code": "000000"})
     assert not Authenticator.objects.filter(user=director).exists()
     assert client.get("/members/").status_code == 302
+
+
+def test_an_old_session_must_confirm_the_password_before_enrolling(client, db):
+    director = f.UserFactory(email="d5@example.org", role=Role.DIRECTOR)
+    client.force_login(director)  # no sign-in recorded in this session
+    response = client.get("/accounts/2fa/totp/activate/")
+    assert response["Location"].startswith("/accounts/reauthenticate/")
+    client.post(response["Location"], {"password": "correct-horse-battery"})
+    assert client.get("/accounts/2fa/totp/activate/").status_code == 200
 
 
 def test_a_mobilizer_is_not_forced_to_enrol(mobilizer_client):
