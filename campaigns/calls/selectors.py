@@ -165,8 +165,10 @@ def call_list_stats(*, call_list: CallList) -> dict:
     now = timezone.now()
     entries = CallListEntry.objects.filter(call_list=call_list)
     state_counts = {row["state"]: row["n"] for row in entries.values("state").annotate(n=Count("id"))}
-    total = sum(n for state, n in state_counts.items() if state != CallListEntry.State.REMOVED)
-    attempted = entries.exclude(state=CallListEntry.State.REMOVED).filter(attempts__gt=0).count()
+    # Members dropped by a refresh before anyone called them are not part of the work done.
+    counted = entries.exclude(state=CallListEntry.State.REMOVED, attempts=0)
+    total = counted.count()
+    attempted = counted.filter(attempts__gt=0).count()
     reached = (
         Call.objects.filter(call_list=call_list, outcome=Outcome.REACHED).values("entry_id").distinct().count()
     )
@@ -176,7 +178,7 @@ def call_list_stats(*, call_list: CallList) -> dict:
     levels = dict(
         Assessment.objects.filter(
             campaign=call_list.campaign, is_current=True,
-            member_id__in=entries.exclude(state=CallListEntry.State.REMOVED).values("member_id"),
+            member_id__in=counted.values("member_id"),
         )
         .values_list("level")
         .annotate(n=Count("id"))

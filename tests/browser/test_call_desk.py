@@ -140,7 +140,7 @@ def test_a_french_mobilizer_works_five_calls_by_keyboard_and_oversight_shows_the
     assert calls == ["reached", "wrong_number", "no_answer", "call_back", "do_not_contact"]
     assert Conversation.objects.get(member=people[0]).notes == "Inquiète des heures supplémentaires"
     assert people[0].assessments.get(is_current=True).level == 2
-    assert first_number.__class__.objects.get(pk=first_number.pk).status == Phone.Status.WRONG_NUMBER
+    assert Phone.objects.get(pk=first_number.pk).status == Phone.Status.WRONG_NUMBER
     callback = CallListEntry.objects.get(member=people[2])
     assert callback.state == "queued"
     assert timezone.localtime(callback.next_call_at).strftime("%d %H:%M") == tomorrow.strftime("%d 15:30")
