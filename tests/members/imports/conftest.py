@@ -41,3 +41,17 @@ def run_import(django_capture_on_commit_callbacks):
         return job
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def eager_tasks(request):
+    """Run tasks in-process, even with REDIS_URL set, except in tests with a real worker."""
+    from organizing.celery import app
+
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
