@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class OrganizingConfig(AppConfig):
     name = "organizing"
     verbose_name = _("Organizing")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401

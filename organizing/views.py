@@ -1,5 +1,6 @@
 from allauth.account.adapter import get_adapter
 from allauth.account.internal.flows.login import record_authentication
+from allauth.decorators import rate_limit
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -46,6 +47,8 @@ def _invitation_unusable(request):
     return render(request, "account/invitation_unusable.html", status=410)
 
 
+# The link is opened with GET, so GETs count too: guessing tokens is throttled per IP.
+@rate_limit(action="signup", limit_get=True)
 def invitation(request, token: str):
     """The emailed link: keep the token in the session, then show the set-password page.
 
@@ -61,6 +64,7 @@ def invitation(request, token: str):
     return redirect("account_signup")
 
 
+@rate_limit(action="signup")
 def signup(request):
     """Sign-up, open only to the holder of a usable invitation (see AccountAdapter)."""
     if not get_adapter(request).is_open_for_signup(request):

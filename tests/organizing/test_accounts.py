@@ -289,3 +289,9 @@ def test_login_is_rate_limited_after_repeated_failures(client, mobilizer):
     assert response.status_code == 200
     assert "Too many failed login attempts" in response.content.decode()
     assert not _is_signed_in(client)
+
+
+def test_invitation_links_are_rate_limited(client, db):
+    statuses = [client.get(f"/accounts/invitation/guess-{n}/").status_code for n in range(25)]
+    assert statuses[0] == 410
+    assert statuses[-1] == 429

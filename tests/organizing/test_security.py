@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db
 
 
-def test_check_deploy_is_clean_with_production_settings(tmp_path):
+def _production_env(tmp_path, **extra) -> dict[str, str]:
     env = {
         key: value for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))
@@ -36,13 +36,31 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "organizing.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        # Only named: `check` does not connect to it.
+        "REDIS_URL": "redis://127.0.0.1:6379/1",
+        **extra,
     })
-    result = subprocess.run(
+    return env
+
+
+def _check_deploy(env):
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    result = _check_deploy(_production_env(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_rate_limits_would_not_be_shared(tmp_path):
+    env = _production_env(tmp_path)
+    del env["REDIS_URL"]
+    result = _check_deploy(env)
+    assert "organizing.W001" in result.stdout + result.stderr
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():
