@@ -108,10 +108,19 @@ def call_list_get_managed(*, user, call_list_id: int) -> CallList:
 
 
 def call_entry_get_claimed(*, user, call_list: CallList, entry_id: int) -> CallListEntry:
-    """The entry the user is calling now (their own live or lapsed claim), or DoesNotExist."""
+    """The entry the user is calling now (their own claim on a list they may open), or DoesNotExist.
+
+    No member-scope subquery is needed: the list is already one the user may open, and only
+    the claimant can open a claimed entry.
+    """
     return (
-        CallListEntry.objects.select_related("member", "call_list", "call_list__campaign")
-        .filter(member__in=members_visible_to(user))
+        CallListEntry.objects.select_related("member__worksite", "member__department", "member__shift")
+        .only(
+            "id", "call_list_id", "state", "claimed_by_id", "claimed_at", "claim_expires_at", "attempts",
+            "member__id", "member__first_name", "member__last_name", "member__preferred_name",
+            "member__pronouns", "member__language", "member__worksite__name",
+            "member__department__name", "member__shift__name",
+        )
         .get(pk=entry_id, call_list=call_list, state=CallListEntry.State.CLAIMED, claimed_by=user)
     )
 
@@ -129,28 +138,33 @@ def call_entry_current_claim(*, user, call_list: CallList) -> CallListEntry | No
 
 
 def member_call_context(*, member: Member, call_list: CallList) -> dict:
-    """What a mobilizer needs on screen about the member they are calling."""
+    """What a mobilizer needs on screen about the member they are calling.
+
+    Plain values rather than model instances: this page is rendered on every call.
+    """
+    outcomes = dict(Outcome.choices)
     conversations = list(
         Conversation.objects.filter(member=member)
-        .select_related("user", "campaign")
-        .prefetch_related("issues")
-        .order_by("-occurred_at")[:5]
+        .order_by("-occurred_at")
+        .values("occurred_at", "outcome", "notes", "user__full_name")[:5]
     )
-    past_issues = list(
-        Tag.objects.filter(conversations__member=member).distinct().values_list("name", flat=True)
-    )
+    for conversation in conversations:
+        conversation["outcome_label"] = outcomes.get(conversation["outcome"], conversation["outcome"])
     return {
-        "phones": list(member.phones.filter(status=Phone.Status.VALID)),
+        "phones": list(member.phones.filter(status=Phone.Status.VALID).only("id", "number", "kind")),
         "conversations": conversations,
         "assessments": list(
-            Assessment.objects.filter(member=member, campaign=call_list.campaign)
-            .select_related("assessed_by")
-            .order_by("-assessed_at")[:10]
+            Assessment.objects.filter(member=member, campaign_id=call_list.campaign_id)
+            .order_by("-assessed_at")
+            .values("assessed_at", "level", "assessed_by__full_name")[:10]
         ),
         "follow_ups": list(
-            FollowUp.objects.open().filter(member=member).select_related("assignee").order_by("due_date")
+            FollowUp.objects.open().filter(member=member).order_by("due_date")
+            .values("due_date", "note", "assignee__full_name", "organizer_action_needed")
         ),
-        "past_issues": past_issues,
+        "past_issues": list(
+            Tag.objects.filter(conversations__member=member).distinct().values_list("name", flat=True)
+        ),
         "questions": list(call_list.questions.all()),
         "script": call_list.script_for(member.language),
     }
