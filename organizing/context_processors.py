@@ -11,6 +11,7 @@ def navigation(request):
         (_("Members"), reverse("campaigns:directory")),
         (_("Worksites"), reverse("campaigns:worksite-list")),
         (_("Campaigns"), reverse("campaigns:campaign-list")),
+        (_("Calls"), reverse("calls:index")),
     ]
     if user.can_export:
         items.append((_("Imports"), reverse("members:import-list")))
