@@ -76,9 +76,12 @@ def invitation_create(
         raise ValidationError({"email": _("Someone already has an account with this email.")})
     scope = _clean_scope(scope)
     # A new invitation replaces any still-open one for the same address.
-    Invitation.objects.filter(
+    for replaced in Invitation.objects.select_for_update().filter(
         email__iexact=email, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
-    ).update(revoked_at=timezone.now())
+    ):
+        replaced.revoked_at = timezone.now()
+        replaced.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, verb="invitation.revoke", obj=replaced, changes={"replaced": True})
     invitation = Invitation(
         email=email, full_name=full_name, role=role, invited_by=actor, scope=scope,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS),
