@@ -1,6 +1,9 @@
 """Forms for members: the directory filters and the profile edit form."""
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -16,7 +19,7 @@ from .models import (
     Worksite,
 )
 from .phones import normalize_phone
-from .selectors import scope_for, worksites_visible_to
+from .selectors import scope_for, worksite_ids_visible_to, worksites_visible_to
 
 NOT_ASSESSED = "none"
 SORTS = {
@@ -24,6 +27,24 @@ SORTS = {
     "worksite": _("Worksite"),
     "hire_date": _("Hire date"),
 }
+
+
+class FastSelect(forms.Select):
+    """A <select> built in Python: the default renders one template per <option>, which costs
+    tens of milliseconds on a filter bar with a hundred departments."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        chosen = set(self.format_value(value))
+        options = format_html_join(
+            "", "<option value=\"{}\"{}>{}</option>",
+            (
+                (str(v), mark_safe(" selected") if str(v) in chosen else "", label)
+                for v, label in self.choices
+            ),
+        )
+        return format_html("<select{}>{}</select>", flatatt(final), options)
 
 
 class DepartmentChoiceField(forms.ModelChoiceField):
@@ -45,40 +66,49 @@ class DirectoryFilterForm(forms.Form):
     )
     worksite = forms.ModelChoiceField(
         label=_("Worksite"), queryset=Worksite.objects.none(), required=False,
-        empty_label=_("Any worksite"),
+        empty_label=_("Any worksite"), widget=FastSelect,
     )
     department = DepartmentChoiceField(
         label=_("Department"), queryset=Department.objects.none(), required=False,
-        empty_label=_("Any department"),
+        empty_label=_("Any department"), widget=FastSelect,
     )
     shift = forms.ModelChoiceField(
         label=_("Shift"), queryset=Shift.objects.none(), required=False, empty_label=_("Any shift"),
+        widget=FastSelect,
     )
     status = forms.ChoiceField(
         label=_("Membership status"), required=False,
-        choices=[("", _("Any status")), *MembershipStatus.choices],
+        choices=[("", _("Any status")), *MembershipStatus.choices], widget=FastSelect,
     )
-    campaign = forms.TypedChoiceField(label=_("Campaign"), required=False, coerce=int, empty_value=None)
-    assessment = forms.ChoiceField(label=_("Current assessment"), required=False)
+    campaign = forms.TypedChoiceField(
+        label=_("Campaign"), required=False, coerce=int, empty_value=None, widget=FastSelect,
+    )
+    assessment = forms.ChoiceField(label=_("Current assessment"), required=False, widget=FastSelect)
     tag = forms.ModelChoiceField(
         label=_("Tag"), queryset=Tag.objects.all(), required=False, empty_label=_("Any tag"),
+        widget=FastSelect,
     )
     organic_leader = forms.BooleanField(label=_("Organic leaders only"), required=False)
     emerging_leader = forms.BooleanField(label=_("Emerging leaders only"), required=False)
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORTS.items()))
+    sort = forms.ChoiceField(
+        label=_("Sort by"), required=False, choices=list(SORTS.items()), widget=FastSelect,
+    )
     after = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, campaigns=(), levels=(), **kwargs):
         super().__init__(*args, **kwargs)
-        worksites = worksites_visible_to(user)
-        self.fields["worksite"].queryset = worksites.order_by("name")
+        # One query for the visible worksites, reused by the three structure filters.
+        site_ids = worksite_ids_visible_to(user)
+        self.fields["worksite"].queryset = Worksite.objects.filter(pk__in=site_ids).order_by("name")
         self.fields["department"].queryset = (
-            Department.objects.filter(worksite__in=worksites.values("pk"))
+            Department.objects.filter(worksite_id__in=site_ids)
             .select_related("worksite").order_by("worksite__name", "name")
         )
-        self.fields["shift"].queryset = Shift.objects.filter(
-            worksite__in=worksites.values("pk")
-        ).order_by("name", "pk")
+        self.fields["shift"].queryset = (
+            Shift.objects.filter(worksite_id__in=site_ids).select_related("worksite")
+            .order_by("worksite__name", "position", "name")
+        )
+        self.fields["shift"].label_from_instance = lambda s: f"{s.worksite.name} — {s.name}"
         self.fields["campaign"].choices = [("", _("No campaign"))] + [(c.pk, str(c)) for c in campaigns]
         level_choices = [(str(v), label) for v, label in levels] or [(str(v), str(v)) for v in range(1, 6)]
         self.fields["assessment"].choices = [

@@ -112,3 +112,12 @@ def member_get_profile(*, user, member_id: int) -> Member:
         .prefetch_related("phones", "emails", "tags")
         .get(pk=member_id)
     )
+
+
+def worksite_ids_visible_to(user) -> list[int]:
+    """Ids of worksites_visible_to(user), computed once per request and kept on the user object."""
+    cached = getattr(user, "_visible_worksite_ids", None)
+    if cached is None:
+        cached = sorted(worksites_visible_to(user).values_list("pk", flat=True))
+        user._visible_worksite_ids = cached
+    return cached

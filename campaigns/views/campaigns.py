@@ -7,8 +7,8 @@ from django.shortcuts import render
 from ..models import Campaign
 from ..selectors import (
     assessment_levels,
-    campaign_assessment_counts,
     campaign_get_visible,
+    campaign_level_counts,
     campaign_recent_conversations,
     campaigns_visible_to,
 )
@@ -26,7 +26,7 @@ def campaign_detail(request, campaign_id: int):
         campaign = campaign_get_visible(user=request.user, campaign_id=campaign_id)
     except Campaign.DoesNotExist:
         raise Http404 from None
-    counts = campaign_assessment_counts(user=request.user, campaign=campaign)
+    counts = campaign_level_counts(user=request.user, campaign=campaign)
     levels = {level.value: level for level in assessment_levels()}
     total = sum(counts.values())
     assessment_rows = [
