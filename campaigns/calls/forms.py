@@ -56,7 +56,8 @@ class CallForm(forms.Form):
         self.fields["phone"].choices = [(p.pk, p.display) for p in phones]
         if phones:
             self.fields["phone"].initial = phones[0].pk
-        self.fields["assessment"].choices = [(lv.value, f"{lv.value} {lv.label}") for lv in assessment_levels() if lv.value]
+        # Validating needs only the values 1–5; the labels are read when the form is shown.
+        self.fields["assessment"].choices = [(value, str(value)) for value in range(1, 6)]
         self.fields["follow_up_assignee"].choices = [(u.pk, str(u)) for u in assignees]
         self.questions = list(questions)
         for question in self.questions:
@@ -84,6 +85,13 @@ class CallForm(forms.Form):
         if outcome == Outcome.WRONG_NUMBER and len(self.fields["phone"].choices) > 1 and not data.get("phone"):
             self.add_error("phone", _("Which number was wrong?"))
         return data
+
+    def label_levels(self) -> None:
+        """Give the assessment choices their wording, for display."""
+        labels = {lv.value: lv.label for lv in assessment_levels()}
+        self.fields["assessment"].choices = [
+            (value, f"{value} {labels[value]}" if value in labels else str(value)) for value in range(1, 6)
+        ]
 
     @property
     def question_fields(self):

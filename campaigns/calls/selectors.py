@@ -137,8 +137,16 @@ def call_entry_current_claim(*, user, call_list: CallList) -> CallListEntry | No
     )
 
 
-def member_call_context(*, member: Member, call_list: CallList) -> dict:
-    """What a mobilizer needs on screen about the member they are calling.
+def call_form_inputs(*, member: Member, call_list: CallList) -> dict:
+    """What the call form needs: the numbers that may be dialled and the list's questions."""
+    return {
+        "phones": list(member.phones.filter(status=Phone.Status.VALID).only("id", "number", "kind")),
+        "questions": list(call_list.questions.all()),
+    }
+
+
+def member_call_history(*, member: Member, call_list: CallList) -> dict:
+    """What a mobilizer reads about the member they are calling.
 
     Plain values rather than model instances: this page is rendered on every call.
     """
@@ -151,7 +159,6 @@ def member_call_context(*, member: Member, call_list: CallList) -> dict:
     for conversation in conversations:
         conversation["outcome_label"] = outcomes.get(conversation["outcome"], conversation["outcome"])
     return {
-        "phones": list(member.phones.filter(status=Phone.Status.VALID).only("id", "number", "kind")),
         "conversations": conversations,
         "assessments": list(
             Assessment.objects.filter(member=member, campaign_id=call_list.campaign_id)
@@ -165,9 +172,14 @@ def member_call_context(*, member: Member, call_list: CallList) -> dict:
         "past_issues": list(
             Tag.objects.filter(conversations__member=member).distinct().values_list("name", flat=True)
         ),
-        "questions": list(call_list.questions.all()),
         "script": call_list.script_for(member.language),
     }
+
+
+def member_call_context(*, member: Member, call_list: CallList) -> dict:
+    """Everything the call screen shows about the member."""
+    return {**call_form_inputs(member=member, call_list=call_list),
+            **member_call_history(member=member, call_list=call_list)}
 
 
 def _hours(delta: timedelta) -> float:

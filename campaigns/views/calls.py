@@ -88,10 +88,15 @@ def next_member(request, call_list_id: int):
     return _claim_and_go(request, call_list)
 
 
-def _assignees(request, call_list: CallList) -> list:
-    people = [request.user]
-    people += [u for u in call_list.campaign.owners.all() if u.pk != request.user.pk]
-    return people
+def _assignees(user, call_list: CallList) -> list:
+    """Who a follow-up can be given to: the caller, or the people running the campaign."""
+    return [user] + [u for u in call_list.campaign.owners.all() if u.pk != user.pk]
+
+
+def _assignees_for_submit(request, call_list: CallList) -> list:
+    if request.method == "POST" and request.POST.get("follow_up_assignee", "") in ("", str(request.user.pk)):
+        return [request.user]  # the usual case: no query on every call
+    return _assignees(request.user, call_list)
 
 
 @login_required
@@ -102,14 +107,14 @@ def call(request, call_list_id: int, entry_id: int):
     except CallListEntry.DoesNotExist:
         raise Http404 from None
     member = entry.member
-    context = sel.member_call_context(member=member, call_list=call_list)
-    assignees = _assignees(request, call_list)
+    inputs = sel.call_form_inputs(member=member, call_list=call_list)
+    assignees = _assignees_for_submit(request, call_list)
     form = CallForm(
-        request.POST or None, phones=context["phones"], questions=context["questions"], assignees=assignees
+        request.POST or None, phones=inputs["phones"], questions=inputs["questions"], assignees=assignees
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        phone = next((p for p in context["phones"] if p.pk == data.get("phone")), None)
+        phone = next((p for p in inputs["phones"] if p.pk == data.get("phone")), None)
         assignee = next((u for u in assignees if u.pk == data.get("follow_up_assignee")), None)
         try:
             services.call_submit(
@@ -131,11 +136,20 @@ def call(request, call_list_id: int, entry_id: int):
             if call_list.status != CallList.Status.OPEN:
                 return redirect("calls:desk", call_list_id=call_list.pk)
             return _claim_and_go(request, call_list)
+    if len(assignees) == 1:
+        # Shown (again): offer everyone a follow-up can go to.
+        form.fields["follow_up_assignee"].choices = [
+            (u.pk, str(u)) for u in _assignees(request.user, call_list)
+        ]
+    form.label_levels()
     chosen_outcome = form["outcome"].value()
     chosen_level = str(form["assessment"].value() or "")
+    chosen_phone = form["phone"].value()
     return render(request, "calls/call.html", {
         "call_list": call_list, "entry": entry, "member": member, "form": form,
-        "counts": _counts(request), **context,
+        "counts": _counts(request), **inputs,
+        **sel.member_call_history(member=member, call_list=call_list),
+        "chosen_phone": int(chosen_phone) if str(chosen_phone or "").isdigit() else None,
         "outcomes": [
             {"value": value, "label": label, "key": OUTCOME_KEYS[value], "checked": value == chosen_outcome}
             for value, label in Outcome.choices

@@ -30,7 +30,7 @@ def claim(user, call_list):
             time.sleep(0.005)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_concurrent_claimants_never_receive_the_same_member(phone_list):
     mobilizers = [make_mobilizer(n) for n in range(CLAIMANTS)]
     call_list = phone_list(50, mobilizers=mobilizers)
