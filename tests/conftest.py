@@ -107,3 +107,14 @@ def mobilizer_client(client, mobilizer):
 @pytest.fixture
 def outsider_client(client, outsider):
     return _client_for(client, outsider)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache (rate limits, cached visible worksites): database
+    ids repeat between tests, so a cached answer could belong to another test's world."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
