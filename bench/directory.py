@@ -19,6 +19,7 @@ import random
 import statistics
 import sys
 import time
+import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -70,6 +71,8 @@ def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "organizing.settings_test")
     import django
 
+    # The static files are not collected for a benchmark; whitenoise need not say so.
+    warnings.filterwarnings("ignore", message="No directory at")
     django.setup()
 
 
