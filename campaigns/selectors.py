@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from members.directory import campaign_scope_q
 from members.models import Member, Worksite
-from members.selectors import members_visible_to, scope_for, worksites_visible_to
+from members.selectors import members_visible_to, scope_for, worksite_ids_visible_to
 from organizing.models import Role
 
 from .models import Assessment, AssessmentLevel, Campaign, Conversation
@@ -194,15 +194,19 @@ def worksite_grid(*, user, worksite: Worksite, campaign: Campaign | None) -> dic
     }
 
 
-def worksites_with_counts(*, user) -> QuerySet[Worksite]:
-    """Visible worksites with `member_count`, counting only the members the user may see."""
-    scope = scope_for(user)
-    return (
-        worksites_visible_to(user)
-        .select_related("employer", "region")
-        .annotate(member_count=Count("members", filter=scope.member_q("members__")))
-        .order_by("name")
+def worksites_with_counts(*, user) -> list[Worksite]:
+    """Visible worksites, each with `member_count`: only the members the user may see."""
+    worksites = list(
+        Worksite.objects.filter(pk__in=worksite_ids_visible_to(user))
+        .select_related("employer", "region").order_by("name")
     )
+    counts = dict(
+        members_visible_to(user).exclude(worksite=None).order_by()
+        .values_list("worksite_id").annotate(n=Count("id"))
+    )
+    for worksite in worksites:
+        worksite.member_count = counts.get(worksite.pk, 0)
+    return worksites
 
 
 def campaign_recent_conversations(*, user, campaign: Campaign, days: int = 30) -> int:

@@ -16,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from members.directory import directory_page, member_directory
 from members.forms import DirectoryFilterForm, MemberEditForm
 from members.models import Member, Worksite
-from members.selectors import member_get_profile, member_get_visible, worksites_visible_to
+from members.selectors import member_get_profile, member_get_visible, worksite_ids_visible_to
 from members.services import member_edit as member_edit_service
 from organizing.models import Role
 
@@ -242,12 +242,9 @@ def worksite_list(request):
 
 @login_required
 def worksite_detail(request, worksite_id: int):
-    try:
-        worksite = (
-            worksites_visible_to(request.user).select_related("employer", "region").get(pk=worksite_id)
-        )
-    except Worksite.DoesNotExist:
-        raise Http404 from None
+    if worksite_id not in worksite_ids_visible_to(request.user):
+        raise Http404
+    worksite = Worksite.objects.select_related("employer", "region").get(pk=worksite_id)
     covering = list(campaigns_covering_worksite(user=request.user, worksite=worksite).order_by("name"))
     campaign = covering[0] if covering else None
     chosen = request.GET.get("campaign", "")
