@@ -15,8 +15,9 @@ from django.db import connection
 from django.db.models import Count, Q
 
 from campaigns.management.commands.seed_demo import DEMO_TOTP_SECRET, demo_password
-from campaigns.models import Assessment, Campaign, Conversation, Outcome
+from campaigns.models import Assessment, CallList, Campaign, Conversation, Outcome
 from members.models import Member, Phone, Worksite, fold
+from members.selectors import members_visible_to
 from organizing.models import Role, User
 
 
@@ -108,6 +109,12 @@ def test_seed_demo_builds_a_consistent_union_and_a_second_run_creates_nothing(se
     assert re.fullmatch(r"\d{6}", format_hotp_value(hotp_value(DEMO_TOTP_SECRET, 1)))
     assert users["organisatrice@demo.local"].language == "fr"
     assert users["mobilizer@demo.local"].speaks_french
+    # Each login sees only its scope: the organizer their local, the mobilizer their call list.
+    organizer, mobilizer = users["organizer@demo.local"], users["mobilizer@demo.local"]
+    assert 0 < members_visible_to(organizer).count() < 3000
+    call_list = CallList.objects.get(mobilizers=mobilizer)
+    on_list = set(call_list.entries.values_list("member_id", flat=True))
+    assert on_list and set(members_visible_to(mobilizer).values_list("pk", flat=True)) == on_list
 
     before = _row_counts()
     second = _seed()

@@ -19,8 +19,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns.calls.services import call_list_assign, call_list_create
 from campaigns.management import demo_data as data
-from campaigns.models import Assessment, Campaign, CampaignGoal, Channel, Conversation, Outcome
+from campaigns.models import (
+    Assessment,
+    CallList,
+    Campaign,
+    CampaignGoal,
+    Channel,
+    Conversation,
+    Outcome,
+)
 from members.models import (
     BargainingUnit,
     Department,
@@ -87,6 +96,17 @@ CAMPAIGNS = {
         "reach": 0.35,
     },
 }
+
+CALL_SCRIPT_EN = (
+    "Hi, this is {your name}, a member volunteer with Local 101. We're calling everyone at the "
+    "hospital about bargaining. What's the biggest problem in your department right now? "
+    "Would you vote yes to a strike mandate if it came to that?"
+)
+CALL_SCRIPT_FR = (
+    "Bonjour, ici {votre nom}, membre bénévole de la section locale 101. Nous appelons tout le "
+    "monde à l'hôpital au sujet de la négociation. Quel est le plus gros problème dans votre "
+    "service en ce moment? Voteriez-vous pour un mandat de grève si on en venait là?"
+)
 
 OUTCOME_WEIGHTS = [
     (Outcome.NO_ANSWER, 42),
@@ -163,6 +183,7 @@ class Command(BaseCommand):
             users = self._users(structure)
             campaigns = self._campaigns(structure, users)
             created = self._members(structure, users, campaigns, members)
+            self._call_list(structure, users, campaigns["bargaining"])
         self._report(users, created)
 
     # --- structure -----------------------------------------------------------------------
@@ -556,6 +577,25 @@ class Command(BaseCommand):
             "conversations": len(rows),
             "assessments": len(assessments),
         }
+
+    def _call_list(self, s: Structure, users: dict[str, User], campaign: Campaign) -> None:
+        """A call list for the mobilizer: the members of one hospital not yet assessed."""
+        site = s.worksites["ovhn"][0][0]
+        name = f"{site.name} — not yet assessed"
+        if CallList.objects.filter(campaign=campaign, name=name).exists():
+            return
+        call_list = call_list_create(
+            actor=users["organizer"],
+            campaign=campaign,
+            name=name,
+            filters={"worksite": [site.pk], "assessment": [0]},
+            match_language=True,
+            script_en=CALL_SCRIPT_EN,
+            script_fr=CALL_SCRIPT_FR,
+        )
+        call_list_assign(
+            actor=users["organizer"], call_list=call_list, mobilizers=[users["mobilizer"]]
+        )
 
     # --- output --------------------------------------------------------------------------
 
