@@ -140,7 +140,9 @@ def call_entry_current_claim(*, user, call_list: CallList) -> CallListEntry | No
 def call_form_inputs(*, member: Member, call_list: CallList) -> dict:
     """What the call form needs: the numbers that may be dialled and the list's questions."""
     return {
-        "phones": list(member.phones.filter(status=Phone.Status.VALID).only("id", "number", "kind")),
+        "phones": list(
+            member.phones.filter(status=Phone.Status.VALID).only("id", "member_id", "number", "kind")
+        ),
         "questions": list(call_list.questions.all()),
     }
 

@@ -269,13 +269,15 @@ def call_submit(
     assessment_level: int | None = None, answers: dict[int, str] | None = None, notes: str = "",
     issues: Iterable[str] = (), call_back_at: datetime | None = None,
     follow_up_due: date | None = None, follow_up_note: str = "", follow_up_assignee=None,
-    organizer_action_needed: bool = False,
+    organizer_action_needed: bool = False, questions: Iterable[SurveyQuestion] | None = None,
 ) -> Call:
     """Save one call and everything said on it, and move the member along the queue."""
     now = timezone.now()
     # Lock the entry: a lapsed claim may have been taken by someone else meanwhile.
-    entry = CallListEntry.objects.select_for_update(of=("self",)).select_related("call_list", "member").get(
-        pk=entry.pk
+    entry = (
+        CallListEntry.objects.select_for_update(of=("self",))
+        .select_related("call_list__campaign", "member")
+        .get(pk=entry.pk)
     )
     if entry.state != State.CLAIMED or entry.claimed_by_id != actor.pk:
         raise ValidationError(_("This member is no longer yours to call: your claim expired."))
@@ -295,7 +297,7 @@ def call_submit(
         occurred_at=now, notes=notes, issues=_tags(issues), call_back_at=call_back_at,
         assessment_level=assessment_level,
     )
-    questions = {q.pk: q for q in call_list.questions.all()}
+    questions = {q.pk: q for q in (call_list.questions.all() if questions is None else questions)}
     today = timezone.localdate()
     for question_id, value in (answers or {}).items():
         question = questions.get(int(question_id))

@@ -123,6 +123,7 @@ def call(request, call_list_id: int, entry_id: int):
                 issues=data["issues"].split(","), call_back_at=data.get("call_back_at"),
                 follow_up_due=data.get("follow_up_due"), follow_up_note=data["follow_up_note"],
                 follow_up_assignee=assignee, organizer_action_needed=data["organizer_action_needed"],
+                questions=inputs["questions"],
             )
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
