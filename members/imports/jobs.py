@@ -237,14 +237,17 @@ def _json_changes(row: Row) -> dict:
 def _mark_duplicates(job: ImportJob) -> None:
     """Reject later rows that repeat an earlier row's person (set-based, after staging)."""
     reason = _("duplicate of an earlier row in the file")
-    for key in ("key_employee", "key_email", "key_phone", "member_id"):
+    columns = _columns(job)
+    targets = {"key_employee": "employee_number", "key_email": "email", "key_phone": "phone",
+               "member_id": "last_name"}
+    for key, target in targets.items():
         live = ImportRow.objects.filter(job=job).exclude(action=ImportRow.Action.REJECTED)
         earlier = live.filter(**{key: OuterRef(key)}, row_number__lt=OuterRef("row_number"))
         query = live.exclude(**{f"{key}__isnull": True})
         if key != "member_id":
             query = query.exclude(**{key: ""})
         query.filter(Exists(earlier)).update(
-            action=ImportRow.Action.REJECTED, error_column=key.removeprefix("key_"), reason=reason,
+            action=ImportRow.Action.REJECTED, error_column=columns.get(target, target)[:255], reason=reason,
         )
 
 
