@@ -17,7 +17,8 @@ RETRY = {"autoretry_for": (DatabaseError, InterfaceError), "retry_backoff": 5, "
 def import_preview(job_id: int) -> None:
     """Check every row of an uploaded list and stage the result; writes no member."""
     try:
-        jobs.import_preview_run(job_id)
+        with jobs.in_owner_language(job_id):
+            jobs.import_preview_run(job_id)
     except Exception:
         log.exception("import %s: preview failed", job_id)
         if import_preview.request.retries >= RETRY["max_retries"] or not _retryable():
@@ -29,7 +30,8 @@ def import_preview(job_id: int) -> None:
 def import_commit(job_id: int) -> None:
     """Write a confirmed import in checkpointed chunks; safe to run again after a crash."""
     try:
-        jobs.import_commit_run(job_id)
+        with jobs.in_owner_language(job_id):
+            jobs.import_commit_run(job_id)
     except Exception:
         log.exception("import %s: commit failed", job_id)
         if import_commit.request.retries >= RETRY["max_retries"] or not _retryable():

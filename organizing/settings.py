@@ -236,6 +236,9 @@ IMPORT_MAX_XLSX_UNCOMPRESSED = int(os.environ.get("IMPORT_MAX_XLSX_UNCOMPRESSED"
 IMPORT_CHUNK_ROWS = int(os.environ.get("IMPORT_CHUNK_ROWS", "1000"))
 # Uploaded files of imports never committed are deleted after this many days.
 IMPORT_FILE_DAYS = int(os.environ.get("IMPORT_FILE_DAYS", "7"))
+CELERY_BEAT_SCHEDULE = {
+    "import-files-cleanup": {"task": "members.tasks.import_files_cleanup", "schedule": 24 * 3600},
+}
 
 LOGGING = {
     "version": 1,

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from organizing.audit import audit_record
@@ -39,6 +39,14 @@ def import_dir() -> Path:
 
 def user_can_import(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.role in (Role.DIRECTOR, Role.ORGANIZER)
+
+
+def in_owner_language(job_id: int):
+    """Reasons and messages are stored in the language of the user who runs the import."""
+    language = (
+        ImportJob.objects.filter(pk=job_id).values_list("created_by__language", flat=True).first()
+    )
+    return translation.override(language or settings.LANGUAGE_CODE)
 
 
 def _enqueue(task_name: str, job_id: int) -> None:
