@@ -140,8 +140,13 @@ def test_a_mobilizer_gets_404_on_every_url_of_a_member_off_their_lists(world, mo
     follow_up = FollowUp.objects.create(member=bob, note="x", assignee=mobilizer)
     own = world["call_list"].pk
     before = snapshot()
+    member_urls = [
+        reverse(name, args=[bob.pk])
+        for name in ("campaigns:member", "campaigns:member-edit", "campaigns:conversation-new",
+                     "campaigns:assessment-new")
+    ]
     gets = [
-        reverse("campaigns:member", args=[bob.pk]),
+        *member_urls,
         reverse("calls:desk", args=[other_list.pk]),
         reverse("calls:call", args=[other_list.pk, bob_entry.pk]),
         reverse("calls:call", args=[own, bob_entry.pk]),
@@ -151,6 +156,7 @@ def test_a_mobilizer_gets_404_on_every_url_of_a_member_off_their_lists(world, mo
     for url in gets:
         assert mobilizer_client.get(url).status_code == 404, url
     posts = [
+        *member_urls,
         reverse("calls:next", args=[other_list.pk]),
         reverse("calls:call", args=[other_list.pk, bob_entry.pk]),
         reverse("calls:call", args=[own, bob_entry.pk]),
@@ -161,10 +167,17 @@ def test_a_mobilizer_gets_404_on_every_url_of_a_member_off_their_lists(world, mo
         reverse("calls:assign", args=[other_list.pk]),
     ]
     for url in posts:
-        response = mobilizer_client.post(url, {"outcome": "do_not_contact", "note": "closed"})
+        response = mobilizer_client.post(url, {
+            "outcome": "do_not_contact", "note": "closed", "campaign": world["campaign_b"].pk,
+            "channel": "phone", "level": 1, "first_name": "Robert", "last_name": "Singh",
+        })
         assert response.status_code == 404, url
     assert snapshot() == before
     assert FollowUp.objects.get(pk=follow_up.pk).closed_at is None
+    # Mobilizers never export, not even the members they may call.
+    for name in ("members:export-csv", "members:export-xlsx"):
+        assert mobilizer_client.get(reverse(name)).status_code in (403, 404)
+    assert snapshot() == before
     # And alice, on their list, is visible.
     assert mobilizer_client.get(reverse("campaigns:member", args=[world["alice"].pk])).status_code == 200
 
@@ -250,3 +263,19 @@ def test_call_pages_render_in_french(world, mobilizer, mobilizer_client, alice_e
     page = mobilizer_client.get(reverse("calls:call", args=[call_list.pk, alice_entry.pk]))
     assert page.status_code == 200
     assert '<html lang="fr">' in page.content.decode()
+
+
+def test_an_organizer_changes_a_lists_settings_and_filter(
+    world, mobilizer, campaign_organizer, organizer_client
+):
+    call_list = world["call_list"]
+    response = organizer_client.post(reverse("calls:manage", args=[call_list.pk]), {
+        "name": "Nights only", "script_en": "Hi", "script_fr": "", "claim_minutes": 10,
+        "cooldown_hours": 12, "max_attempts": 4, "status": "paused", "shift": [world["shift_a"].pk],
+    })
+    assert response.status_code == 302
+    call_list.refresh_from_db()
+    assert (call_list.name, call_list.claim_minutes, call_list.status) == ("Nights only", 10, "paused")
+    assert call_list.filters == {"shift": [world["shift_a"].pk]}
+    assert call_list.campaign == world["campaign_a"]
+    assert AuditEvent.objects.filter(verb="call_list.update", object_id=str(call_list.pk)).exists()
