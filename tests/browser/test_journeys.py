@@ -83,6 +83,7 @@ def test_director_signs_in_enrols_totp_finds_a_member_by_phone_and_logs_a_conver
         page.keyboard.press("Enter")
     assert reverse("mfa_activate_totp") not in page.url, "the TOTP code was refused"
     assert director.authenticator_set.filter(type="totp").exists()
+    assert_accessible(page, csp_errors=csp_errors)  # where allauth lands: the recovery codes
 
     # The directory finds Alice by a phone typed with dots.
     page.goto(live_server.url + reverse("campaigns:directory"))
