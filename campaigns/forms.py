@@ -54,6 +54,7 @@ class ConversationForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, campaigns, levels, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = campaigns
         self.fields["assessment"].choices = level_choices(levels, with_none=True)
@@ -80,6 +81,7 @@ class AssessmentForm(forms.Form):
     note = forms.CharField(label=_("Why"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, campaigns, levels, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = campaigns
         self.fields["level"].choices = [("0", _("0 — Not yet assessed"))] + level_choices(levels)

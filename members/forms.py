@@ -178,6 +178,7 @@ class MemberEditForm(forms.ModelForm):
         return [self[name] for name in self.EMPLOYMENT_FIELDS]
 
     def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         member = self.instance
         scope = scope_for(user)

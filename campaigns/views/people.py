@@ -80,6 +80,7 @@ def directory(request):
         "form": form, "members": rows, "next_url": next_url, "first_url": first_url,
         "campaign_id": filters.get("campaign"),
         "searching": any(v for k, v in filters.items() if k not in ("sort", "after")),
+        "filters_open": any(v for k, v in filters.items() if k not in ("q", "sort", "after")),
     }
     if request.htmx and not request.htmx.boosted:
         return render(request, "campaigns/_directory_rows.html", context)
