@@ -111,3 +111,13 @@ def test_env_example_lists_every_variable_settings_read():
     assert not missing, f".env.example does not mention: {sorted(missing)}"
     # The compose file's own variable is there too.
     assert "POSTGRES_PASSWORD" in listed
+
+
+def test_the_programs_compose_runs_and_the_drivers_it_needs_are_pinned_dependencies():
+    import tomllib
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    pinned = {re.split(r"[\[=<>]", dep)[0].lower() for dep in pyproject["project"]["dependencies"]}
+    programs = {_command(SERVICES[name])[0] for name in APP_SERVICES} - {"python"}
+    # psycopg for DATABASE_URL=postgres://, redis for REDIS_URL.
+    assert programs | {"psycopg", "redis"} <= pinned
