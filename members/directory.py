@@ -7,7 +7,7 @@ every filter is a plain column, an indexed lookup or an EXISTS, and pages are ke
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from functools import reduce
 from operator import or_
@@ -134,14 +134,28 @@ def directory_sort(
     return qs.order_by(*SORT_KEYS[sort])
 
 
-def member_directory(*, user, params: Mapping[str, Any], campaigns=()) -> QuerySet[Member]:
+# How to list the campaigns a user may see. Members must not import campaigns, so the campaigns
+# app registers its selector here when it is ready (campaigns/apps.py).
+_campaign_source: Callable[[Any], Iterable] | None = None
+
+
+def register_campaign_source(source: Callable[[Any], Iterable]) -> None:
+    """Called once by the campaigns app: `source(user)` returns the campaigns the user may see."""
+    global _campaign_source
+    _campaign_source = source
+
+
+def member_directory(*, user, params: Mapping[str, Any], campaigns=None) -> QuerySet[Member]:
     """Members visible to the user that match the directory's search and filters, sorted.
 
-    `params` is either the raw query string (request.GET) or DirectoryFilterForm.filters.
-    Pass `campaigns` (those visible to the user) to allow the assessment filter with raw params.
+    `params` is either the raw query string (request.GET) or DirectoryFilterForm.filters. With
+    raw params the campaign filter accepts only campaigns the user may see: `campaigns` if given,
+    else those of the registered campaign source; any other campaign id is ignored.
     """
     if hasattr(params, "getlist"):
-        params = DirectoryFilterForm(params, user=user, campaigns=campaigns).filters
+        if campaigns is None and params.get("campaign") and _campaign_source is not None:
+            campaigns = _campaign_source(user)
+        params = DirectoryFilterForm(params, user=user, campaigns=campaigns or ()).filters
     qs = directory_filter(members_visible_to(user), params)
     sort = params.get("sort") or "name"
     worksite_order = None

@@ -15,7 +15,7 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 
-def find(user, campaigns=(), **params) -> list:
+def find(user, campaigns=None, **params) -> list:
     query = QueryDict(mutable=True)
     for key, value in params.items():
         query[key] = str(value)
@@ -112,11 +112,14 @@ def test_filter_by_current_assessment_in_a_campaign(director, crowd):
     assert c["bob"] not in not_assessed
 
 
-def test_assessment_filter_is_off_without_visible_campaigns(director, crowd):
-    """A campaign id the caller did not offer (not visible) is ignored, never trusted."""
-    f.AssessmentFactory(member=crowd["lab"], campaign=crowd["campaign_a"], level=2)
-    everyone = find(director)
-    assert find(director, campaign=crowd["campaign_a"].pk, assessment="2") == everyone
+def test_raw_params_filter_by_assessment_in_visible_campaigns_only(organizer, crowd):
+    """The export passes request.GET alone: the campaign filter still works for a campaign the
+    user may see, and a campaign id they may not see is ignored, never trusted."""
+    crowd["campaign_a"].locals.add(crowd["local_a"])
+    f.AssessmentFactory(member=crowd["alice"], campaign=crowd["campaign_a"], level=2)
+    assert find(organizer, campaign=crowd["campaign_a"].pk, assessment="2") == [crowd["alice"]]
+    everyone = find(organizer)
+    assert find(organizer, campaign=crowd["campaign_b"].pk, assessment="2") == everyone
 
 
 def test_invalid_filter_values_are_ignored_not_fatal(director, world):
