@@ -70,3 +70,14 @@ def test_keyboard_user_can_skip_to_content_and_reach_the_nav(page, live_server, 
     assert page.evaluate("document.activeElement.id") == "main"
     current = page.locator("nav.site-nav a[aria-current=page]")
     expect(current).to_have_count(1)
+
+
+def test_call_back_time_shows_only_for_a_call_back(page, live_server, union, director):
+    sign_in(page, live_server, director)
+    page.goto(live_server.url + reverse("campaigns:conversation-new", args=[union["alice"].pk]))
+    when = page.locator("input[name=call_back_at]")
+    expect(when).to_be_hidden()
+    page.locator("select[name=outcome]").select_option("call_back")
+    expect(when).to_be_visible()
+    page.locator("select[name=outcome]").select_option("reached")
+    expect(when).to_be_hidden()

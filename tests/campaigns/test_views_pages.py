@@ -136,3 +136,20 @@ def test_pages_carry_no_inline_styles_or_scripts(director_client, world):
         body = director_client.get(url).content.decode()
         assert " style=" not in body and "<style" not in body, url
         assert "<script>" not in body, url
+
+
+@pytest.mark.parametrize("persona", ["director", "organizer"])
+def test_campaign_page_counts_agree_with_the_reference_selector(client, world, request, persona):
+    from campaigns.selectors import campaign_assessment_counts, campaign_level_counts
+
+    user = request.getfixturevalue(persona)
+    campaign = world["campaign_a"]
+    campaign.locals.add(world["local_a"], world["local_b"])
+    for level in (1, 2, 2, 5, 0):
+        f.AssessmentFactory(member=f.MemberFactory(local=world["local_a"]), campaign=campaign, level=level)
+    f.AssessmentFactory(member=world["bob"], campaign=campaign, level=3)
+    f.AssessmentFactory(member=world["alice"], campaign=campaign, level=4, is_current=False)
+    f.MemberFactory(local=world["local_b"])
+    assert campaign_level_counts(user=user, campaign=campaign) == campaign_assessment_counts(
+        user=user, campaign=campaign
+    )
