@@ -430,3 +430,24 @@ NOTES_FR = [
     "Prête à porter un macaron lors de la journée d’action.",
     "Pas intéressé pour l’instant; rappeler dans un mois.",
 ]
+
+# Phones arrive as people type them; seed_demo normalises them to E.164.
+PHONE_FORMATS = [
+    "({a}) {x}-{l}",
+    "{a}.{x}.{l}",
+    "+1 {a} {x} {l}",
+    "{a}-{x}-{l}",
+    "{a}{x}{l}",
+    "1-{a}-{x}-{l}",
+]
+
+CALL_SCRIPT_EN = (
+    "Hi, this is {your name}, a member volunteer with Local 101. We're calling everyone at the "
+    "hospital about bargaining. What's the biggest problem in your department right now? "
+    "Would you vote yes to a strike mandate if it came to that?"
+)
+CALL_SCRIPT_FR = (
+    "Bonjour, ici {votre nom}, membre bénévole de la section locale 101. Nous appelons tout le "
+    "monde à l'hôpital au sujet de la négociation. Quel est le plus gros problème dans votre "
+    "service en ce moment? Voteriez-vous pour un mandat de grève si on en venait là?"
+)

@@ -97,17 +97,6 @@ CAMPAIGNS = {
     },
 }
 
-CALL_SCRIPT_EN = (
-    "Hi, this is {your name}, a member volunteer with Local 101. We're calling everyone at the "
-    "hospital about bargaining. What's the biggest problem in your department right now? "
-    "Would you vote yes to a strike mandate if it came to that?"
-)
-CALL_SCRIPT_FR = (
-    "Bonjour, ici {votre nom}, membre bénévole de la section locale 101. Nous appelons tout le "
-    "monde à l'hôpital au sujet de la négociation. Quel est le plus gros problème dans votre "
-    "service en ce moment? Voteriez-vous pour un mandat de grève si on en venait là?"
-)
-
 OUTCOME_WEIGHTS = [
     (Outcome.NO_ANSWER, 42),
     (Outcome.LEFT_MESSAGE, 18),
@@ -125,14 +114,6 @@ REACHED_CHANNELS = [
     (Channel.TEXT, 5),
 ]
 FIRST_LEVEL = [(1, 4), (2, 20), (3, 40), (4, 26), (5, 10)]
-PHONE_FORMATS = [
-    "({a}) {x}-{l}",
-    "{a}.{x}.{l}",
-    "+1 {a} {x} {l}",
-    "{a}-{x}-{l}",
-    "{a}{x}{l}",
-    "1-{a}-{x}-{l}",
-]
 
 
 def _pick(rng: random.Random, weighted):
@@ -399,7 +380,7 @@ class Command(BaseCommand):
         for j in range(count):
             # A bijection of (member, slot) onto 10,000 line numbers: no two members share a phone.
             line = ((i * 3 + j) * 3571) % 10000
-            raw = rng.choice(PHONE_FORMATS).format(
+            raw = rng.choice(data.PHONE_FORMATS).format(
                 a=rng.choice(spec["area_codes"]), x="555", l=f"{line:04d}"
             )
             wrong = rng.random() < 0.03
@@ -592,8 +573,8 @@ class Command(BaseCommand):
             name=name,
             filters={"worksite": [site.pk], "assessment": [0]},
             match_language=True,
-            script_en=CALL_SCRIPT_EN,
-            script_fr=CALL_SCRIPT_FR,
+            script_en=data.CALL_SCRIPT_EN,
+            script_fr=data.CALL_SCRIPT_FR,
         )
         call_list_assign(
             actor=users["organizer"], call_list=call_list, mobilizers=[users["mobilizer"]]
