@@ -302,7 +302,7 @@ def follow_up_get_closable(*, user, follow_up_id: int) -> FollowUp:
 
 
 def claimable_entries(*, call_list: CallList, user, now: datetime) -> QuerySet[CallListEntry]:
-    """Entries this user may claim now, in queue order (the claim service locks one of them)."""
+    """Entries this user may claim now, unordered (the claim service orders and locks one)."""
     valid_phone = Phone.objects.filter(member_id=OuterRef("member_id"), status=Phone.Status.VALID)
     qs = CallListEntry.objects.filter(call_list=call_list).filter(
         Q(state=CallListEntry.State.QUEUED, attempts__lt=call_list.max_attempts)
@@ -315,4 +315,4 @@ def claimable_entries(*, call_list: CallList, user, now: datetime) -> QuerySet[C
     turf_ids = list(call_list.turfs.filter(mobilizers=user).values_list("id", flat=True))
     if turf_ids:
         qs = qs.filter(turf_id__in=turf_ids)
-    return qs.order_by(F("next_call_at").asc(nulls_last=True), "id")
+    return qs

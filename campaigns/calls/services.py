@@ -212,10 +212,15 @@ def call_next_claim(*, actor, call_list: CallList) -> CallListEntry | None:
         )
         if mine is not None:
             return mine
+        candidates = claimable_entries(call_list=call_list, user=actor, now=now).select_for_update(
+            skip_locked=True, of=("self",)
+        )
+        # Members due again (a call-back time or the end of a cool-down) come first, then fresh
+        # ones. Two queries rather than one ORDER BY over both, so each is a short range scan of
+        # the partial queue index instead of a walk past every member still cooling down.
         entry = (
-            claimable_entries(call_list=call_list, user=actor, now=now)
-            .select_for_update(skip_locked=True, of=("self",))
-            .first()
+            candidates.filter(next_call_at__lte=now).order_by("next_call_at", "id").first()
+            or candidates.filter(next_call_at__isnull=True).order_by("id").first()
         )
         if entry is None:
             return None

@@ -261,3 +261,17 @@ def test_closing_a_follow_up_keeps_the_note(phone_list, organizer):
     follow_up_close(actor=organizer, follow_up=follow_up, note="Steward called her")
     follow_up.refresh_from_db()
     assert follow_up.closed_by == organizer and follow_up.closing_note == "Steward called her"
+
+
+def test_members_due_again_come_before_fresh_ones(phone_list):
+    a = make_mobilizer(1)
+    call_list = phone_list(3, mobilizers=[a])
+    last = call_list.entries.order_by("-id").first()
+    call_list.entries.filter(pk=last.pk).update(next_call_at=timezone.now() - timedelta(minutes=1))
+    cooling = call_list.entries.order_by("id").first()
+    call_list.entries.filter(pk=cooling.pk).update(next_call_at=timezone.now() + timedelta(hours=1))
+    assert call_next_claim(actor=a, call_list=call_list).pk == last.pk
+    call_release(actor=a, entry=last)
+    CallListEntry.objects.filter(pk=last.pk).update(state=State.DONE)
+    fresh = call_next_claim(actor=a, call_list=call_list)
+    assert fresh.pk not in (last.pk, cooling.pk)
