@@ -1,6 +1,7 @@
 """Forms for members: the directory filters and the profile edit form."""
 
 from django import forms
+from django.db.models import Q
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -10,6 +11,7 @@ from .models import (
     BargainingUnit,
     ContactType,
     Department,
+    Employer,
     JobClass,
     Local,
     Member,
@@ -19,7 +21,7 @@ from .models import (
     Worksite,
 )
 from .phones import normalize_phone
-from .selectors import scope_for, worksite_ids_visible_to, worksites_visible_to
+from .selectors import scope_for, worksite_ids_visible_to
 
 NOT_ASSESSED = "none"
 SORTS = {
@@ -152,6 +154,9 @@ class MemberEditForm(forms.ModelForm):
             "seniority_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "portal_signup_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "tags": forms.CheckboxSelectMultiple,
+            **{name: FastSelect for name in (
+                "employer", "worksite", "department", "shift", "job_class", "bargaining_unit", "local",
+            )},
         }
 
     CONTACT_FIELDS = (
@@ -182,10 +187,11 @@ class MemberEditForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         member = self.instance
         scope = scope_for(user)
-        worksites = worksites_visible_to(user)
+        site_ids = set(worksite_ids_visible_to(user))
         if member.worksite_id:
-            worksites = worksites | Worksite.objects.filter(pk=member.worksite_id)
-        self.fields["worksite"].queryset = worksites.order_by("name")
+            site_ids.add(member.worksite_id)
+        site_ids = sorted(site_ids)
+        self.fields["worksite"].queryset = Worksite.objects.filter(pk__in=site_ids).order_by("name")
         if not scope.everything:
             # An organizer cannot move a member into a local they do not work with.
             local_ids = set(scope.local_ids) | ({member.local_id} if member.local_id else set())
@@ -194,10 +200,13 @@ class MemberEditForm(forms.ModelForm):
             self.fields["bargaining_unit"].queryset = BargainingUnit.objects.filter(
                 pk__in=sorted(unit_ids)
             ) | BargainingUnit.objects.filter(local_id__in=sorted(local_ids))
-        site_ids = worksites.values("pk")
-        self.fields["department"].queryset = Department.objects.filter(worksite__in=site_ids).select_related("worksite")
+            employer_ids = Worksite.objects.filter(pk__in=site_ids).values("employer_id")
+            self.fields["employer"].queryset = Employer.objects.filter(
+                Q(pk__in=employer_ids) | Q(pk=member.employer_id)
+            )
+        self.fields["department"].queryset = Department.objects.filter(worksite_id__in=site_ids).select_related("worksite")
         self.fields["department"].label_from_instance = lambda d: f"{d.worksite.name} — {d.name}"
-        self.fields["shift"].queryset = Shift.objects.filter(worksite__in=site_ids).select_related("worksite")
+        self.fields["shift"].queryset = Shift.objects.filter(worksite_id__in=site_ids).select_related("worksite")
         self.fields["shift"].label_from_instance = lambda s: f"{s.worksite.name} — {s.name}"
         if member.employer_id:
             self.fields["job_class"].queryset = JobClass.objects.filter(employer_id=member.employer_id)

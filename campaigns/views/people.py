@@ -82,7 +82,9 @@ def directory(request):
         "searching": any(v for k, v in filters.items() if k not in ("sort", "after")),
         "filters_open": any(v for k, v in filters.items() if k not in ("q", "sort", "after")),
     }
-    if request.htmx and not request.htmx.boosted:
+    # Only the rows for htmx's own refresh; a history restore (back button after a cache miss)
+    # and a boosted link need the whole page.
+    if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
         return render(request, "campaigns/_directory_rows.html", context)
     return render(request, "campaigns/directory.html", context)
 

@@ -153,3 +153,18 @@ def test_campaign_page_counts_agree_with_the_reference_selector(client, world, r
     assert campaign_level_counts(user=user, campaign=campaign) == campaign_assessment_counts(
         user=user, campaign=campaign
     )
+
+
+def test_directory_history_restore_gets_the_whole_page(director_client, world):
+    response = director_client.get(
+        reverse("campaigns:directory"), {"q": "alice"},
+        HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true",
+    )
+    assert "<html" in response.content.decode()
+
+
+def test_organizer_edit_form_offers_only_worksites_in_scope(organizer_client, world):
+    response = organizer_client.get(reverse("campaigns:member-edit", args=[world["alice"].pk]))
+    form = response.context["form"]
+    assert list(form.fields["worksite"].queryset) == [world["site_a"]]
+    assert world["site_b"].employer not in form.fields["employer"].queryset
