@@ -134,6 +134,13 @@ class CallListEntry(models.Model):
                 condition=Q(state__in=["queued", "claimed"]),
                 name="call_entry_queue",
             ),
+            # Fresh members in id order: ORDER BY id LIMIT 1 reads this index without a sort,
+            # even when a list was just filled and the planner has no statistics yet.
+            models.Index(
+                fields=["call_list", "id"],
+                condition=Q(state__in=["queued", "claimed"], next_call_at__isnull=True),
+                name="call_entry_fresh",
+            ),
             models.Index(fields=["member", "state"], name="call_entry_member_state"),
         ]
 
