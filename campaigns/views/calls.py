@@ -93,10 +93,11 @@ def _assignees(user, call_list: CallList) -> list:
     return [user] + [u for u in call_list.campaign.owners.all() if u.pk != user.pk]
 
 
-def _assignees_for_submit(request, call_list: CallList) -> list:
-    if request.method == "POST" and request.POST.get("follow_up_assignee", "") in ("", str(request.user.pk)):
-        return [request.user]  # the usual case: no query on every call
-    return _assignees(request.user, call_list)
+def _assignees_for_submit(request, call_list: CallList) -> list | None:
+    """None when the full list is not needed to validate the submit (no query on every call)."""
+    if request.method == "POST" and request.POST.get("follow_up_assignee", "") not in ("", str(request.user.pk)):
+        return _assignees(request.user, call_list)
+    return None
 
 
 @login_required
@@ -110,12 +111,13 @@ def call(request, call_list_id: int, entry_id: int):
     inputs = sel.call_form_inputs(member=member, call_list=call_list)
     assignees = _assignees_for_submit(request, call_list)
     form = CallForm(
-        request.POST or None, phones=inputs["phones"], questions=inputs["questions"], assignees=assignees
+        request.POST or None, phones=inputs["phones"], questions=inputs["questions"],
+        assignees=assignees or [request.user],
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         phone = next((p for p in inputs["phones"] if p.pk == data.get("phone")), None)
-        assignee = next((u for u in assignees if u.pk == data.get("follow_up_assignee")), None)
+        assignee = next((u for u in assignees or () if u.pk == data.get("follow_up_assignee")), None)
         try:
             services.call_submit(
                 actor=request.user, entry=entry, outcome=data["outcome"], phone=phone,
@@ -137,7 +139,7 @@ def call(request, call_list_id: int, entry_id: int):
             if call_list.status != CallList.Status.OPEN:
                 return redirect("calls:desk", call_list_id=call_list.pk)
             return _claim_and_go(request, call_list)
-    if len(assignees) == 1:
+    if assignees is None:
         # Shown (again): offer everyone a follow-up can go to.
         form.fields["follow_up_assignee"].choices = [
             (u.pk, str(u)) for u in _assignees(request.user, call_list)

@@ -279,3 +279,16 @@ def test_an_organizer_changes_a_lists_settings_and_filter(
     assert call_list.filters == {"shift": [world["shift_a"].pk]}
     assert call_list.campaign == world["campaign_a"]
     assert AuditEvent.objects.filter(verb="call_list.update", object_id=str(call_list.pk)).exists()
+
+
+def test_a_follow_up_can_be_given_to_the_campaigns_organizer(
+    world, mobilizer, campaign_organizer, mobilizer_client, alice_entry
+):
+    call_list = world["call_list"]
+    mobilizer_client.post(reverse("calls:next", args=[call_list.pk]))
+    url = reverse("calls:call", args=[call_list.pk, alice_entry.pk])
+    assert "Omar Organizer" in mobilizer_client.get(url).content.decode()
+    mobilizer_client.post(url, {
+        "outcome": "reached", "follow_up_assignee": campaign_organizer.pk, "follow_up_note": "Steward",
+    })
+    assert FollowUp.objects.get(member=world["alice"]).assignee == campaign_organizer
