@@ -84,8 +84,11 @@ def directory(request):
     }
     # Only the rows for htmx's own refresh; a history restore (back button after a cache miss)
     # and a boosted link need the whole page.
+    export_query = request.GET.copy()
+    export_query.pop("after", None)
+    context["export_query"] = export_query.urlencode()
     if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
-        return render(request, "campaigns/_directory_rows.html", context)
+        return render(request, "campaigns/_directory_rows.html", {**context, "oob": True})
     return render(request, "campaigns/directory.html", context)
 
 

@@ -1,5 +1,7 @@
 """The organizing pages at phone width, in both languages, and the live directory search."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -52,6 +54,9 @@ def test_typing_in_the_search_box_refreshes_the_results_without_a_reload(page, l
     expect(page.locator("#directory-results tbody tr")).to_have_count(1)
     assert page.evaluate("window.__notReloaded === true"), "the page reloaded instead of swapping rows"
     assert "q=trembl" in page.url, "the search is not in the address bar (back button, sharing)"
+    # The export exports what is on the screen.
+    expect(page.locator("#directory-actions a").first).to_have_attribute("href", re.compile(r"q=trembl"))
+    expect(page.locator("#results-summary")).to_contain_text("1")
     # A filter change refreshes the rows too.
     page.locator("details.filters summary").click()
     page.locator("#id_q").fill("")

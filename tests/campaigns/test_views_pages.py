@@ -168,3 +168,13 @@ def test_organizer_edit_form_offers_only_worksites_in_scope(organizer_client, wo
     form = response.context["form"]
     assert list(form.fields["worksite"].queryset) == [world["site_a"]]
     assert world["site_b"].employer not in form.fields["employer"].queryset
+
+
+def test_htmx_refresh_updates_the_status_and_the_export_links_in_place(director_client, world):
+    response = director_client.get(
+        reverse("campaigns:directory"), {"q": "alice", "after": "x"}, HTTP_HX_REQUEST="true"
+    )
+    body = response.content.decode()
+    assert 'id="results-summary"' in body and 'hx-swap-oob="innerHTML"' in body
+    assert 'id="directory-actions"' in body
+    assert "?q=alice" in body and "after=" not in body.split('id="directory-actions"')[1].split("</p>")[0]
