@@ -144,6 +144,9 @@ def normalize_row(raw: list[str], mapping: dict[int, str], headers: list[str], *
         text = text.replace("\x00", "")
         if not text:
             continue
+        if text[0] == "'" and text[1:2] in ("=", "+", "-", "@"):
+            # Our own exports and rejected-rows files escape such cells: undo it on the way back.
+            text = text[1:]
         column = headers[index] if index < len(headers) else str(index + 1)
         if text.startswith("=") or (
             text.startswith(FORMULA_STARTS) and field not in PHONE_FIELDS and field not in DATE_FIELDS

@@ -216,3 +216,17 @@ def test_commit_resumes_after_its_checkpoint_without_duplicates(director, world,
     assert job.status == ImportJob.Status.DONE
     assert Member.objects.filter(last_name__startswith="Person").count() == 10
     assert (job.count_new, job.rows_done) == (10, 10)
+
+
+def test_rejected_rows_file_can_be_fixed_and_uploaded_again(director, world, run_import):
+    from members.imports import jobs
+
+    content = "First name,Last name,Email,Mobile\nJean,Gagnon,jean(at)example.net,+1 613 555 0101\n"
+    job = run_import(director, "r.csv", content)
+    assert job.count_rejected == 1
+    rejected = "".join(jobs.import_rejected_csv(job)).lstrip("\ufeff")
+    assert "'+1 613 555 0101" in rejected  # escaped for spreadsheets
+    fixed = rejected.replace("jean(at)example.net", "jean@example.net")
+    job = run_import(director, "r-fixed.csv", fixed)
+    assert (job.count_new, job.count_rejected) == (1, 0)
+    assert Member.objects.get(last_name="Gagnon").phones.get().number == "+16135550101"
