@@ -9,10 +9,37 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
+from django.db.backends.base.creation import BaseDatabaseCreation
 
 # Playwright's sync API keeps an event loop running in the test thread; the ORM would
 # otherwise refuse every query made by the test (and by the live server's fixtures).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# With that loop running, Django's connections live in a context variable, not in the
+# thread: a browser test gets new connection objects, without the snapshot of the
+# migrated data (assessment levels...) taken when the test database was created on the
+# old ones. `serialized_rollback` would then silently restore nothing after a flush. Keep
+# the snapshot and give it to every connection created afterwards.
+_SNAPSHOTS: dict[str, str] = {}
+_serialize_db_to_string = BaseDatabaseCreation.serialize_db_to_string
+_create_connection = connections.create_connection
+
+
+def _serialize_and_keep(creation) -> str:
+    _SNAPSHOTS[creation.connection.alias] = data = _serialize_db_to_string(creation)
+    return data
+
+
+def _create_connection_with_snapshot(alias):
+    connection = _create_connection(alias)
+    if alias in _SNAPSHOTS:
+        connection._test_serialized_contents = _SNAPSHOTS[alias]
+    return connection
+
+
+BaseDatabaseCreation.serialize_db_to_string = _serialize_and_keep
+connections.create_connection = _create_connection_with_snapshot
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
