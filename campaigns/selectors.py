@@ -30,8 +30,14 @@ def campaigns_visible_to(user) -> QuerySet[Campaign]:
         return Campaign.objects.all()
     mine = Q(team=user) | Q(owners=user)
     if user.role == Role.ORGANIZER:
+        # An organizer also sees campaigns that reach the people in their scope: by local, unit,
+        # or a worksite where any of their members work. Counts inside stay scoped to members.
         scope = scope_for(user)
-        mine |= Q(locals__in=sorted(scope.local_ids)) | Q(worksites__in=sorted(scope.worksite_ids))
+        mine |= (
+            Q(locals__in=sorted(scope.local_ids))
+            | Q(bargaining_units__in=sorted(scope.unit_ids))
+            | Q(worksites__in=worksite_ids_visible_to(user))
+        )
     return Campaign.objects.filter(
         pk__in=Campaign.objects.filter(mine).values("pk")
     )
