@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/invitation/<str:token>/", views.invitation, name="invitation"),
     path("accounts/signup/", views.signup, name="invitation-signup"),
     path("accounts/me/", views.my_account, name="my-account"),
+    path("accounts/email/", views.not_available),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     # Team: users, invitations, scopes (issue 2).

@@ -4,7 +4,7 @@ from allauth.decorators import rate_limit
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -17,6 +17,11 @@ from .services import InvitationUnusable, invitation_accept, invitation_get_usab
 @login_required
 def home(request):
     return redirect("campaigns:directory")
+
+
+def not_available(request, *args, **kwargs):
+    """allauth pages we switch off: the invited email address is the account's identity."""
+    raise Http404
 
 
 def healthz(request):

@@ -160,3 +160,8 @@ def test_demo_totp_is_refused_unless_debug(settings, db):
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("demo_totp", user.email, stdout=StringIO())
+
+
+def test_users_cannot_change_the_invited_email_address(director_client):
+    assert director_client.get("/accounts/email/").status_code == 404
+    assert director_client.post("/accounts/email/", {"email": "x@example.org", "action_add": ""}).status_code == 404
