@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -195,6 +196,24 @@ def _in_scope(scope: Scope, values: dict) -> bool:
     )
 
 
+def _emails_in(addresses: set[str]) -> list[tuple[str, int]]:
+    """(address, member id) for these addresses.
+
+    On PostgreSQL `address IN (…)` is planned on the trigram index the directory search uses,
+    which takes seconds for a thousand addresses; joining an unnested array uses the b-tree.
+    """
+    if connection.vendor != "postgresql":
+        return list(Email.objects.filter(address__in=addresses).values_list("address", "member_id"))
+    table = connection.ops.quote_name(Email._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.address, e.member_id FROM unnest(%s::text[]) AS v(address) "
+            f"JOIN {table} e ON e.address = v.address",
+            [sorted(addresses)],
+        )
+        return cursor.fetchall()
+
+
 class Matcher:
     """Decides each row of a chunk: new, update, unchanged or rejected, with its changes."""
 
@@ -252,9 +271,7 @@ class Matcher:
                 by_employee[(employer_id, number)].add(member_id)
         by_email: dict = defaultdict(set)
         if addresses and "email" in self.order:
-            for address, member_id in Email.objects.filter(address__in=addresses).values_list(
-                "address", "member_id"
-            ):
+            for address, member_id in _emails_in(addresses):
                 by_email[address].add(member_id)
         by_phone: dict = defaultdict(set)
         if numbers and "phone" in self.order:
