@@ -10,6 +10,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -70,31 +71,46 @@ def campaign_assessment_counts(*, user, campaign: Campaign) -> dict[int, int]:
     return dict(sorted(counts.items()))
 
 
-def member_timeline(*, user, member: Member, limit: int = 100) -> list[dict]:
-    """Conversations, assessments and changes of one member, newest first."""
+TIMELINE_PAGE_SIZE = 25
+TIMELINE_MAX_PAGE = 200
+
+
+def member_timeline(*, user, member: Member, page: int = 1, size: int = TIMELINE_PAGE_SIZE):
+    """One page of a member's conversations, assessments and changes, newest first:
+    (items, whether older items follow).
+
+    Only what the user's campaigns may show: a mobilizer never sees another campaign's history
+    (conversations without a campaign and the member's detail changes show to all who may open
+    the profile). Each source gives at most page × size + 1 rows, so a page costs the same few
+    queries however long the history; the issues are fetched for the page's conversations only.
+    """
     from organizing.models import AuditEvent
 
-    conversations = (
-        Conversation.objects.filter(member=member)
-        .select_related("user", "campaign")
-        .prefetch_related("issues")
-        .order_by("-occurred_at")[:limit]
+    page = min(max(page, 1), TIMELINE_MAX_PAGE)
+    upto = page * size + 1
+    visible = None if user.role == Role.DIRECTOR else list(
+        campaigns_visible_to(user).values_list("pk", flat=True)
     )
-    assessments = (
-        Assessment.objects.filter(member=member)
-        .select_related("assessed_by", "campaign")
-        .order_by("-assessed_at")[:limit]
-    )
+    conversations = Conversation.objects.filter(member=member)
+    assessments = Assessment.objects.filter(member=member)
+    if visible is not None:
+        conversations = conversations.filter(Q(campaign__isnull=True) | Q(campaign__in=visible))
+        assessments = assessments.filter(campaign__in=visible)
+    conversations = conversations.select_related("user", "campaign").order_by("-occurred_at", "-pk")
+    assessments = assessments.select_related("assessed_by", "campaign").order_by("-assessed_at", "-pk")
     changes = (
         AuditEvent.objects.filter(object_type="members.member", object_id=str(member.pk), verb="member.update")
         .select_related("actor")
-        .order_by("-created_at")[:limit]
+        .order_by("-created_at", "-pk")
     )
-    items = [{"kind": "conversation", "at": c.occurred_at, "obj": c} for c in conversations]
-    items += [{"kind": "assessment", "at": a.assessed_at, "obj": a} for a in assessments]
-    items += [{"kind": "change", "at": e.created_at, "obj": e} for e in changes]
+    items = [{"kind": "conversation", "at": c.occurred_at, "obj": c} for c in conversations[:upto]]
+    items += [{"kind": "assessment", "at": a.assessed_at, "obj": a} for a in assessments[:upto]]
+    items += [{"kind": "change", "at": e.created_at, "obj": e} for e in changes[:upto]]
+    # A stable sort: at equal times a conversation comes before the assessment logged with it.
     items.sort(key=lambda item: item["at"], reverse=True)
-    return items[:limit]
+    shown = items[(page - 1) * size : page * size]
+    prefetch_related_objects([i["obj"] for i in shown if i["kind"] == "conversation"], "issues")
+    return shown, len(items) > page * size
 
 
 def _current_level(campaign_id: int):

@@ -6,6 +6,7 @@ app_name = "campaigns"
 
 urlpatterns = [
     path("members/", people.directory, name="directory"),
+    path("members/structure/", people.directory_structure, name="directory-structure"),
     path("members/<int:member_id>/", people.member_detail, name="member"),
     path("members/<int:member_id>/edit/", people.member_edit, name="member-edit"),
     path(

@@ -24,7 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat
 
 from .forms import NOT_ASSESSED, DirectoryFilterForm
 from .models import BargainingUnit, Email, Local, Member, Phone, Worksite, fold
@@ -117,12 +117,19 @@ def directory_filter(qs: QuerySet[Member], filters: Mapping[str, Any]) -> QueryS
 
 
 def directory_sort(
-    qs: QuerySet[Member], sort: str, *, worksite_order: list[int] | None = None
+    qs: QuerySet[Member], sort: str, *, worksite_order: list[int] | None = None, searching: bool = False
 ) -> QuerySet[Member]:
     """Order for the directory; every order ends with id so keyset pages are stable.
 
     Sorting by worksite uses the worksites' alphabetical rank (`worksite_order`, ids by name) as
     a CASE on worksite_id, so the database sorts members without joining every row first.
+
+    `searching`: the rows are narrowed by a search. Then sorting by name orders by an expression
+    equal to last_name that no index supplies (last_name || ''). Ordered by the bare columns,
+    PostgreSQL walks the (last_name, first_name, id) index hoping to meet 51 matches early and
+    tests `search_name LIKE '%…%'` on tens of thousands of rows (200 ms at 200,000 members); the
+    expression makes it take the trigram index's few hundred matches and sort them (10 ms). The
+    order, and so the keyset cursor on (last_name, first_name, id), is unchanged.
     """
     sort = sort if sort in SORT_KEYS else "name"
     if sort == "worksite":
@@ -131,6 +138,8 @@ def directory_sort(
         qs = qs.annotate(sort_worksite=rank)
     elif sort == "hire_date":
         qs = qs.annotate(sort_hire_date=Coalesce("hire_date", Value(NO_HIRE_DATE, output_field=DateField())))
+    elif searching:
+        return qs.order_by(Concat("last_name", Value("")), "first_name", "id")
     return qs.order_by(*SORT_KEYS[sort])
 
 
@@ -164,7 +173,8 @@ def member_directory(*, user, params: Mapping[str, Any], campaigns=None) -> Quer
             Worksite.objects.filter(pk__in=worksite_ids_visible_to(user))
             .order_by("name", "pk").values_list("pk", flat=True)
         )
-    return directory_sort(qs, sort, worksite_order=worksite_order)
+    searching = bool((params.get("q") or "").strip())
+    return directory_sort(qs, sort, worksite_order=worksite_order, searching=searching)
 
 
 # --- keyset pages ---------------------------------------------------------------------------

@@ -49,9 +49,17 @@ class FastSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(final), options)
 
 
-class DepartmentChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.worksite.name} — {obj.name}"
+def _lazy_choices(empty_label, queryset, *fields):
+    """Choices for a FastSelect read only when the select is rendered, as plain tuples: no model
+    instances, and no server-side cursor (which a ModelChoiceField's own choices would open)."""
+    cache = []
+
+    def choices():
+        if not cache:
+            cache.extend([("", empty_label), *queryset.values_list("pk", *fields)])
+        return cache
+
+    return choices
 
 
 class DirectoryFilterForm(forms.Form):
@@ -59,6 +67,11 @@ class DirectoryFilterForm(forms.Form):
 
     `campaigns` are the campaigns the user may see (the campaigns app passes them in,
     since members must not import campaigns); without them the assessment filter is off.
+
+    Departments and shifts are offered for one worksite at a time: listing those of every
+    worksite made the filter bar the slowest part of the page (1,600 options at 200 worksites).
+    Until a worksite is chosen their selects are disabled and say so; a department or shift
+    given without a worksite (an old link) brings its worksite with it.
     """
 
     q = forms.CharField(
@@ -67,16 +80,13 @@ class DirectoryFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "aria-describedby": "q-help"}),
     )
     worksite = forms.ModelChoiceField(
-        label=_("Worksite"), queryset=Worksite.objects.none(), required=False,
-        empty_label=_("Any worksite"), widget=FastSelect,
+        label=_("Worksite"), queryset=Worksite.objects.none(), required=False, widget=FastSelect,
     )
-    department = DepartmentChoiceField(
-        label=_("Department"), queryset=Department.objects.none(), required=False,
-        empty_label=_("Any department"), widget=FastSelect,
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.none(), required=False, widget=FastSelect,
     )
     shift = forms.ModelChoiceField(
-        label=_("Shift"), queryset=Shift.objects.none(), required=False, empty_label=_("Any shift"),
-        widget=FastSelect,
+        label=_("Shift"), queryset=Shift.objects.none(), required=False, widget=FastSelect,
     )
     status = forms.ChoiceField(
         label=_("Membership status"), required=False,
@@ -87,8 +97,7 @@ class DirectoryFilterForm(forms.Form):
     )
     assessment = forms.ChoiceField(label=_("Current assessment"), required=False, widget=FastSelect)
     tag = forms.ModelChoiceField(
-        label=_("Tag"), queryset=Tag.objects.all(), required=False, empty_label=_("Any tag"),
-        widget=FastSelect,
+        label=_("Tag"), queryset=Tag.objects.all(), required=False, widget=FastSelect,
     )
     organic_leader = forms.BooleanField(label=_("Organic leaders only"), required=False)
     emerging_leader = forms.BooleanField(label=_("Emerging leaders only"), required=False)
@@ -97,25 +106,73 @@ class DirectoryFilterForm(forms.Form):
     )
     after = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 
+    STRUCTURE_FIELDS = ("department", "shift")
+
     def __init__(self, *args, user, campaigns=(), levels=(), **kwargs):
         super().__init__(*args, **kwargs)
-        # One query for the visible worksites, reused by the three structure filters.
+        # The visible worksite ids are cached per user; the querysets below are only read to
+        # validate a submitted id (one row by primary key) or to render the options.
         site_ids = worksite_ids_visible_to(user)
-        self.fields["worksite"].queryset = Worksite.objects.filter(pk__in=site_ids).order_by("name")
-        self.fields["department"].queryset = (
-            Department.objects.filter(worksite_id__in=site_ids)
-            .select_related("worksite").order_by("worksite__name", "name")
+        worksites = Worksite.objects.filter(pk__in=site_ids).order_by("name", "pk")
+        self.fields["worksite"].queryset = worksites
+        self.fields["worksite"].widget.choices = _lazy_choices(_("Any worksite"), worksites, "name")
+        self.fields["department"].queryset = Department.objects.filter(worksite_id__in=site_ids)
+        self.fields["shift"].queryset = Shift.objects.filter(worksite_id__in=site_ids)
+        self.fields["tag"].widget.choices = _lazy_choices(
+            _("Any tag"), Tag.objects.order_by("name", "pk"), "name"
         )
-        self.fields["shift"].queryset = (
-            Shift.objects.filter(worksite_id__in=site_ids).select_related("worksite")
-            .order_by("worksite__name", "position", "name")
-        )
-        self.fields["shift"].label_from_instance = lambda s: f"{s.worksite.name} — {s.name}"
         self.fields["campaign"].choices = [("", _("No campaign"))] + [(c.pk, str(c)) for c in campaigns]
         level_choices = [(str(v), label) for v, label in levels] or [(str(v), str(v)) for v in range(1, 6)]
         self.fields["assessment"].choices = [
             ("", _("Any assessment")), *level_choices, (NOT_ASSESSED, _("Not assessed")),
         ]
+        self.structure_worksite_id = None
+        self._offer_structure_of(None)
+
+    def _offer_structure_of(self, worksite_id: int | None) -> None:
+        """Point the department and shift selects at one worksite's (or at none: disabled)."""
+        self.structure_worksite_id = worksite_id
+        for name, empty in (("department", _("Any department")), ("shift", _("Any shift"))):
+            widget = self.fields[name].widget
+            if worksite_id is None:
+                widget.choices = [("", _("Choose a worksite first"))]
+                widget.attrs["disabled"] = True
+            else:
+                model = self.fields[name].queryset.model
+                ordering = ("position", "name", "pk") if name == "shift" else ("name", "pk")
+                options = model.objects.filter(worksite_id=worksite_id).order_by(*ordering)
+                widget.choices = _lazy_choices(empty, options, "name")
+                widget.attrs.pop("disabled", None)
+
+    def clean(self):
+        data = super().clean()
+        worksite = data.get("worksite")
+        if worksite is None and "worksite" not in self.errors:
+            # A department or shift alone means its worksite (validated as visible above).
+            chosen = data.get("department") or data.get("shift")
+            if chosen is not None:
+                worksite = data["worksite"] = chosen.worksite
+                self.data = self.data.copy()
+                self.data["worksite"] = str(worksite.pk)
+        for name, message in (
+            ("department", _("This department is not at the chosen worksite: it was left out.")),
+            ("shift", _("This shift is not at the chosen worksite: it was left out.")),
+        ):
+            value = data.get(name)
+            if value is not None and (worksite is None or value.worksite_id != worksite.pk):
+                self.add_error(name, message)
+        self._offer_structure_of(worksite.pk if worksite is not None else None)
+        return data
+
+    @property
+    def structure_fields(self):
+        return [self[name] for name in self.STRUCTURE_FIELDS]
+
+    @property
+    def other_filter_fields(self):
+        """The filter bar's fields after the worksite and its departments and shifts."""
+        skip = {"q", "after", "worksite", *self.STRUCTURE_FIELDS}
+        return [self[name] for name in self.fields if name not in skip]
 
     @property
     def filters(self) -> dict:

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 
@@ -23,6 +24,7 @@ from organizing.models import Role
 from ..forms import AssessmentForm, ConversationForm
 from ..models import Campaign
 from ..selectors import (
+    TIMELINE_MAX_PAGE,
     assessment_levels,
     campaigns_covering_worksite,
     campaigns_visible_to,
@@ -56,6 +58,7 @@ def directory(request):
         levels=[(level.value, level.label) for level in levels],
     )
     filters = form.filters
+    _reload_structure_on_worksite_change(form)
     sort = filters.get("sort") or "name"
     members = member_directory(user=request.user, params=filters).with_structure()
     members = member_directory_levels(members, campaign_id=filters.get("campaign"))
@@ -80,7 +83,8 @@ def directory(request):
         "form": form, "members": rows, "next_url": next_url, "first_url": first_url,
         "campaign_id": filters.get("campaign"),
         "searching": any(v for k, v in filters.items() if k not in ("sort", "after")),
-        "filters_open": any(v for k, v in filters.items() if k not in ("q", "sort", "after")),
+        "filters_open": bool(form.errors)
+        or any(v for k, v in filters.items() if k not in ("q", "sort", "after")),
     }
     # Only the rows for htmx's own refresh; a history restore (back button after a cache miss)
     # and a boosted link need the whole page.
@@ -92,19 +96,44 @@ def directory(request):
     return render(request, "campaigns/directory.html", context)
 
 
+def _reload_structure_on_worksite_change(form) -> None:
+    """With htmx, choosing a worksite fetches its departments and shifts (directory_structure)
+    instead of refreshing the results at once ("consume": the form does not see that change);
+    the results follow when the new selects are in (the structure-loaded event)."""
+    form.fields["worksite"].widget.attrs.update({
+        "hx-get": reverse("campaigns:directory-structure"),
+        "hx-trigger": "change consume",
+        "hx-target": "#structure-fields",
+        "hx-swap": "outerHTML",
+    })
+
+
+@login_required
+def directory_structure(request):
+    """The department and shift selects of one visible worksite (the directory's filter bar asks
+    for them when its worksite changes). A worksite out of scope is a 404; none gives the empty,
+    disabled selects."""
+    worksite = request.GET.get("worksite", "")
+    if worksite and not (worksite.isdigit() and int(worksite) in worksite_ids_visible_to(request.user)):
+        raise Http404
+    form = DirectoryFilterForm({"worksite": worksite}, user=request.user)
+    form.is_valid()  # validating points the selects at the worksite
+    response = render(request, "campaigns/_directory_structure.html", {"form": form})
+    # Tell the filter form to refresh the results once the new selects are in place.
+    response["HX-Trigger-After-Settle"] = "structure-loaded"
+    return response
+
+
 @login_required
 def member_detail(request, member_id: int):
     try:
         member = member_get_profile(user=request.user, member_id=member_id)
     except Member.DoesNotExist:
         raise Http404 from None
-    visible_campaign_ids = set(campaigns_visible_to(request.user).values_list("pk", flat=True))
-    # Only what the user's campaigns may show: a mobilizer never sees another campaign's history.
-    timeline = [
-        item for item in member_timeline(user=request.user, member=member)
-        if item["kind"] == "change" or item["obj"].campaign_id in visible_campaign_ids
-        or item["obj"].campaign_id is None
-    ]
+    page = request.GET.get("timeline", "")
+    page = min(int(page), TIMELINE_MAX_PAGE) if page.isdigit() and 0 < len(page) < 5 else 1
+    page = max(page, 1)
+    timeline, has_older = member_timeline(user=request.user, member=member, page=page)
     labels = _level_labels(assessment_levels())
     for item in timeline:
         if item["kind"] == "assessment":
@@ -121,6 +150,11 @@ def member_detail(request, member_id: int):
         "tags": list(member.tags.all()),
         "current_assessments": current,
         "timeline": timeline,
+        "timeline_page": page,
+        "older_url": f"?timeline={page + 1}#timeline" if has_older else "",
+        "newer_url": (
+            f"?timeline={page - 1}#timeline" if page > 2 else f"{request.path}#timeline"
+        ) if page > 1 else "",
         "can_edit": request.user.role in (Role.DIRECTOR, Role.ORGANIZER),
     })
 
