@@ -1,7 +1,10 @@
 """The organizing pages render for each role and show only what the role may see."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests import factories as f
 
@@ -178,3 +181,37 @@ def test_htmx_refresh_updates_the_status_and_the_export_links_in_place(director_
     assert 'id="results-summary"' in body and 'hx-swap-oob="innerHTML"' in body
     assert 'id="directory-actions"' in body
     assert "?q=alice" in body and "after=" not in body.split('id="directory-actions"')[1].split("</p>")[0]
+
+
+def test_member_profile_timeline_shows_25_items_then_older_pages(director_client, world):
+    alice = world["alice"]
+    start = timezone.now() - timedelta(days=100)
+    for i in range(30):
+        f.ConversationFactory(member=alice, campaign=world["campaign_a"], notes=f"Talk {i:02}",
+                              occurred_at=start + timedelta(days=i))
+    url = reverse("campaigns:member", args=[alice.pk])
+    first = director_client.get(url)
+    assert len(first.context["timeline"]) == 25
+    body = first.content.decode()
+    assert "Talk 29" in body and "Talk 05" in body and "Talk 04" not in body
+    assert first.context["older_url"] == "?timeline=2#timeline"
+    assert 'href="?timeline=2#timeline"' in body
+    assert not first.context["newer_url"]
+    older = director_client.get(url, {"timeline": "2"})
+    assert [item["obj"].notes for item in older.context["timeline"]] == [f"Talk {i:02}" for i in range(4, -1, -1)]
+    assert not older.context["older_url"]
+    assert older.context["newer_url"] == f"{url}#timeline"
+    # Past the end, and nonsense, are an empty page and the first page: never an error.
+    assert director_client.get(url, {"timeline": "9"}).context["timeline"] == []
+    assert len(director_client.get(url, {"timeline": "x"}).context["timeline"]) == 25
+
+
+def test_member_profile_timeline_hides_other_campaigns_from_a_mobilizer(mobilizer_client, world):
+    alice = world["alice"]
+    f.ConversationFactory(member=alice, campaign=world["campaign_a"], notes="Ours")
+    f.ConversationFactory(member=alice, campaign=world["campaign_b"], notes="Theirs")
+    f.ConversationFactory(member=alice, campaign=None, notes="No campaign")
+    f.AssessmentFactory(member=alice, campaign=world["campaign_b"], level=3, note="Their assessment")
+    body = mobilizer_client.get(reverse("campaigns:member", args=[alice.pk])).content.decode()
+    assert "Ours" in body and "No campaign" in body
+    assert "Theirs" not in body and "Their assessment" not in body

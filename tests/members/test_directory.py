@@ -1,5 +1,6 @@
 """The member directory: search, every filter, sort, keyset pages, scope and query counts."""
 
+import re
 from datetime import date
 
 import pytest
@@ -158,6 +159,124 @@ def test_keyset_pages_cover_every_member_once(director, world, sort):
 def test_form_offers_only_visible_worksites(organizer, world):
     form = DirectoryFilterForm(user=organizer)
     assert list(form.fields["worksite"].queryset) == [world["site_a"]]
+    assert list(form.fields["worksite"].widget.choices)[1:] == [(world["site_a"].pk, "General Hospital")]
+
+
+def _select(body: str, name: str) -> str:
+    """The <select> element named `name` in a page."""
+    match = re.search(rf'<select[^>]* name="{name}"[^>]*>.*?</select>', body, re.S)
+    assert match, f"no {name} select"
+    return match.group(0)
+
+
+def test_departments_and_shifts_wait_for_a_worksite(director_client, world):
+    """Without a worksite the filter bar lists no department or shift (1,600 of them at scale)."""
+    body = director_client.get(reverse("campaigns:directory")).content.decode()
+    for name in ("department", "shift"):
+        select = _select(body, name)
+        assert " disabled" in select
+        assert "Choose a worksite first" in select
+        assert "Emergency" not in select and "Nights" not in select
+
+
+def test_a_chosen_worksite_offers_its_departments_and_shifts_only(director_client, world):
+    f.DepartmentFactory(worksite=world["site_b"], name="Pharmacy")
+    body = director_client.get(reverse("campaigns:directory"), {"worksite": world["site_a"].pk}).content.decode()
+    department = _select(body, "department")
+    assert "disabled" not in department
+    assert f'value="{world["dept_a"].pk}">Emergency' in department
+    assert "Pharmacy" not in department
+    assert f'value="{world["shift_a"].pk}">Nights' in _select(body, "shift")
+    # Choosing a worksite fetches its selects with htmx instead of refreshing the results at once.
+    worksite = _select(body, "worksite")
+    assert f'hx-get="{reverse("campaigns:directory-structure")}"' in worksite
+    assert 'hx-trigger="change consume"' in worksite
+
+
+def test_a_department_alone_brings_its_worksite(director_client, world):
+    response = director_client.get(reverse("campaigns:directory"), {"department": world["dept_a"].pk})
+    assert response.status_code == 200
+    assert list(response.context["members"]) == [world["alice"]]
+    body = response.content.decode()
+    assert f'value="{world["site_a"].pk}" selected' in _select(body, "worksite")
+    assert f'value="{world["dept_a"].pk}" selected' in _select(body, "department")
+
+
+def test_a_department_of_another_worksite_is_left_out_with_a_message(director_client, world):
+    response = director_client.get(
+        reverse("campaigns:directory"), {"worksite": world["site_b"].pk, "department": world["dept_a"].pk,
+                                         "shift": world["shift_a"].pk},
+    )
+    assert response.status_code == 200
+    assert list(response.context["members"]) == [world["bob"]]
+    body = response.content.decode()
+    assert "This department is not at the chosen worksite" in body
+    assert "This shift is not at the chosen worksite" in body
+    assert "Emergency" not in _select(body, "department")
+
+
+def test_an_out_of_scope_department_is_refused_and_nothing_leaks(organizer_client, world):
+    secret = f.DepartmentFactory(worksite=world["site_b"], name="Secret Ward")
+    bob_shift = f.ShiftFactory(worksite=world["site_b"], name="Swing")
+    response = organizer_client.get(
+        reverse("campaigns:directory"), {"department": secret.pk, "shift": bob_shift.pk}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Singh" not in body and "Secret Ward" not in body and "Civic Clinic" not in body
+    assert "Swing" not in body
+    assert list(response.context["members"]) == [world["alice"]]
+
+
+def test_structure_partial_lists_the_departments_and_shifts_of_a_visible_worksite(director_client, world):
+    response = director_client.get(reverse("campaigns:directory-structure"), {"worksite": world["site_a"].pk},
+                                   HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<html" not in body
+    assert 'id="structure-fields"' in body
+    assert f'value="{world["dept_a"].pk}">Emergency' in body
+    assert f'value="{world["shift_a"].pk}">Nights' in body
+    # The filter form refreshes the results once the new selects are in.
+    assert response["HX-Trigger-After-Settle"] == "structure-loaded"
+
+
+def test_structure_partial_without_a_worksite_offers_nothing(director_client, world):
+    body = director_client.get(reverse("campaigns:directory-structure")).content.decode()
+    assert "Choose a worksite first" in body and "Emergency" not in body
+
+
+@pytest.mark.parametrize("worksite", ["SITE_B", "nope", "999999", "-1"])
+def test_structure_partial_of_a_worksite_out_of_scope_is_a_404(organizer_client, world, worksite):
+    f.DepartmentFactory(worksite=world["site_b"], name="Secret Ward")
+    value = str(world["site_b"].pk) if worksite == "SITE_B" else worksite
+    response = organizer_client.get(reverse("campaigns:directory-structure"), {"worksite": value})
+    assert response.status_code == 404
+    assert b"Secret Ward" not in response.content
+
+
+def test_structure_partial_needs_a_login(client, world):
+    response = client.get(reverse("campaigns:directory-structure"), {"worksite": world["site_a"].pk})
+    assert response.status_code == 302
+
+
+def test_name_search_is_sorted_off_the_name_index_with_the_same_order_and_pages(director, world):
+    """With a search, the name order is an expression no index supplies (see directory_sort):
+    same rows, same order, and keyset pages that cover every match once."""
+    for i in range(7):
+        f.MemberFactory(first_name=f"Pat{i % 3}", last_name="Gagné" if i % 2 else f"Gagnon{i}",
+                        worksite=world["site_a"])
+    qs = member_directory(user=director, params={"q": "gagn"})
+    assert "ORDER BY (" in str(qs.query)
+    expected = sorted(qs, key=lambda m: (m.last_name, m.first_name, m.pk))
+    assert list(qs) == expected and len(expected) == 7
+    seen, after = [], ""
+    for _ in range(10):
+        rows, after = directory_page(qs, sort="name", after=after, size=3)
+        seen += rows
+        if not after:
+            break
+    assert seen == expected
 
 
 def test_directory_page_pages_through_with_next_link(director_client, world, settings):
@@ -230,6 +349,11 @@ def test_profile_query_count_does_not_grow_with_history(director_client, world, 
         "first_name": "Alice", "last_name": "Tremblay", "pronouns": "she/her", "language": "en",
         "employment_status": "active", "membership_status": "member", "worksite": world["site_a"].pk,
         "employer": alice.employer_id, "employee_number": alice.employee_number,
+        # Kept as they were: the profile reads the job class, unit and region by their own query
+        # when the member has one (none is no query), so a cleared one would lower the count.
+        **{name: getattr(alice, f"{name}_id") for name in ("local", "bargaining_unit", "job_class")
+           if getattr(alice, f"{name}_id")},
+        "department": alice.department_id or "", "shift": alice.shift_id or "",
     })
     with django_assert_num_queries(baseline):
         response = director_client.get(url)
