@@ -76,14 +76,10 @@ TIMELINE_MAX_PAGE = 200
 
 
 def member_timeline(*, user, member: Member, page: int = 1, size: int = TIMELINE_PAGE_SIZE):
-    """One page of a member's conversations, assessments and changes, newest first:
-    (items, whether older items follow).
-
-    Only what the user's campaigns may show: a mobilizer never sees another campaign's history
-    (conversations without a campaign and the member's detail changes show to all who may open
-    the profile). Each source gives at most page × size + 1 rows, so a page costs the same few
-    queries however long the history; the issues are fetched for the page's conversations only.
-    """
+    """Return one page of a member's visible history, newest first, and whether older items follow."""
+    # A mobilizer never sees another campaign's history; conversations without a campaign and
+    # detail changes show to all who may open the profile. Each source gives at most
+    # page × size + 1 rows, so a page costs the same few queries however long the history.
     from organizing.models import AuditEvent
 
     page = min(max(page, 1), TIMELINE_MAX_PAGE)

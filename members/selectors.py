@@ -106,11 +106,9 @@ def worksites_visible_to(user) -> QuerySet[Worksite]:
 
 
 def member_get_profile(*, user, member_id: int) -> Member:
-    """One visible member with everything the profile shows, in a constant number of queries.
-
-    The job class, unit and region come by their own (tiny) queries: joined in too, the nine
-    LEFT JOINs cost PostgreSQL ~8 ms of planning for a one-row answer; five joins cost ~1 ms.
-    """
+    """One visible member with everything the profile shows, in a constant number of queries."""
+    # The job class, unit and region come by their own tiny queries: joined in too, nine LEFT
+    # JOINs cost PostgreSQL ~8 ms of planning for a one-row answer; five joins cost ~1 ms.
     return (
         members_visible_to(user)
         .with_structure()
