@@ -31,11 +31,9 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import ROOT, say, setup_django  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_calls"
 MEMBERS = int(os.environ.get("BENCH_MEMBERS", "5000"))
@@ -49,34 +47,6 @@ GOAL_P95_MS, GOAL_RATIO, GOAL_LEVEL = 250.0, 0.40, 50
 
 PHONE = re.compile(r'name="phone" value="(\d+)"')
 CALL_URL = re.compile(r"/calls/lists/(\d+)/calls/(\d+)/$")
-
-
-def say(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-            say(f"Created database {name}.")
-
-
-def setup_django() -> None:
-    url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("bench/calls.py needs PostgreSQL: set DATABASE_URL=postgres://…")
-    ensure_database(url)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "organizing.settings_test")
-    import django
-
-    django.setup()
 
 
 def seed():
@@ -318,7 +288,7 @@ def start_server() -> subprocess.Popen:
 
 
 def main() -> None:
-    setup_django()
+    setup_django(DEFAULT_URL)
     campaign, users = seed()
     sessions = [session_cookie(u) for u in users]
     say(f"gunicorn gthread {WORKERS} workers × {THREADS} threads on 127.0.0.1:{PORT}; "

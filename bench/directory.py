@@ -19,13 +19,10 @@ import random
 import statistics
 import sys
 import time
-import warnings
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import say, setup_django  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_directory"
 MEMBERS = int(os.environ.get("BENCH_MEMBERS", "200000"))
@@ -57,38 +54,6 @@ NAME_SEARCHES = [
     "Marie-Ève",
     "helene gagne",
 ]
-
-
-def say(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
-
-
-def ensure_database(url: str) -> None:
-    """Create the benchmark database if it does not exist (on the same server)."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-            say(f"Created database {name}.")
-
-
-def setup_django() -> None:
-    url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("bench/directory.py needs PostgreSQL: set DATABASE_URL=postgres://…")
-    ensure_database(url)
-    # The test settings: production's shape (DEBUG off, same middleware), fast hashing, testserver host.
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "organizing.settings_test")
-    import django
-
-    # The static files are not collected for a benchmark; whitenoise need not say so.
-    warnings.filterwarnings("ignore", message="No directory at")
-    django.setup()
 
 
 # --- seeding --------------------------------------------------------------------------------
@@ -713,7 +678,7 @@ def measure() -> bool:
 
 
 def main() -> None:
-    setup_django()
+    setup_django(DEFAULT_URL)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

@@ -31,10 +31,8 @@ import tempfile
 import time
 import unicodedata
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import say, setup_django  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_import"
 ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
@@ -56,31 +54,6 @@ DEPTS = ["Emergency", "Surgery", "Dietary", "Housekeeping", "Pharmacy", "Records
 def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
-def say(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "organizing.settings_test")
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
 
 
 def phone(rng: random.Random, n: int) -> str:
@@ -175,7 +148,7 @@ def run_phase(job_id: int, phase: str) -> dict:
 
 
 def child(phase: str, job_id: int) -> None:
-    setup_django()
+    setup_django(DEFAULT_URL, in_process_tasks=True)
     from members.imports import jobs
     from members.models import ImportJob
 
@@ -269,11 +242,7 @@ def import_export_anchor(path: Path, rows: int = 20_000) -> float:
 
 
 def main() -> None:
-    url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-    if not url.startswith("postgres"):
-        raise SystemExit("bench/import.py needs PostgreSQL in DATABASE_URL.")
-    ensure_database(url)
-    setup_django()
+    setup_django(DEFAULT_URL, in_process_tasks=True)
     from django.conf import settings
     from django.core.management import call_command
 
