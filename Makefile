@@ -25,7 +25,7 @@ run: setup
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
-	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run -v1
+	env -u DATABASE_URL DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run -v1
 
 test: setup lint
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q $(PYTEST_ARGS)

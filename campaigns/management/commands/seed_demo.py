@@ -603,5 +603,5 @@ class Command(BaseCommand):
             out.write(f"  {role:<10} {language}  {email:<26} {password}{note}")
         out.write(
             f"\nDirectors and organizers use TOTP. Secret for an authenticator app: {DEMO_TOTP_SECRET}"
-            "\nOr get the current code with: python manage.py demo_totp <email>"
+            "\nOr get the current code with: DJANGO_DEBUG=1 .venv/bin/python manage.py demo_totp <email>"
         )
