@@ -8,8 +8,8 @@ REGIONS = ["Eastern Ontario", "Outaouais"]
 
 LOCALS = [
     # number, name, region
-    ("101", "Local 101 — Ottawa Health Workers", "Eastern Ontario"),
-    ("202", "Section locale 202 — Travailleurs de la santé de Gatineau", "Outaouais"),
+    ("101", "Ottawa Health Workers", "Eastern Ontario"),
+    ("202", "Travailleurs de la santé de Gatineau", "Outaouais"),
 ]
 
 # Each employer: its name, the local that represents it (None: unorganized), the share of

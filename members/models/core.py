@@ -46,7 +46,7 @@ class Local(models.Model):
         ordering = ["number"]
 
     def __str__(self) -> str:
-        return f"{self.number} {self.name}"
+        return _("Local %(number)s — %(name)s") % {"number": self.number, "name": self.name}
 
 
 class Employer(models.Model):
