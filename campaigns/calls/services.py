@@ -204,7 +204,8 @@ def call_next_claim(*, actor, call_list: CallList) -> CallListEntry | None:
     IMMEDIATE transaction mode already serialises writers, and select_for_update is a no-op.
     """
     now = timezone.now()
-    with transaction.atomic():
+    # No savepoint when called inside call_submit_and_claim_next: nothing here is caught and retried.
+    with transaction.atomic(savepoint=False):
         mine = (
             CallListEntry.objects.select_for_update(of=("self",))
             .filter(call_list=call_list, state=State.CLAIMED, claimed_by=actor, claim_expires_at__gt=now)
@@ -381,6 +382,20 @@ def call_submit(
         },
     )
     return call
+
+
+@transaction.atomic
+def call_submit_and_claim_next(
+    *, actor, entry: CallListEntry, call_list: CallList, claim_next: bool = True, **call
+) -> tuple[Call, CallListEntry | None]:
+    """Save a call, then claim the next member in the same transaction (one commit per call).
+
+    The claim still locks with SKIP LOCKED, so holding the saved entry's lock until the end
+    makes nobody wait; if saving fails, nothing is claimed.
+    """
+    # The undecorated body: no savepoint inside this transaction (any error rolls it all back).
+    saved = call_submit.__wrapped__(actor=actor, entry=entry, **call)
+    return saved, (call_next_claim(actor=actor, call_list=call_list) if claim_next else None)
 
 
 @transaction.atomic

@@ -71,7 +71,10 @@ def desk(request, call_list_id: int):
 
 
 def _claim_and_go(request, call_list: CallList):
-    entry = services.call_next_claim(actor=request.user, call_list=call_list)
+    return _go_to(request, call_list, services.call_next_claim(actor=request.user, call_list=call_list))
+
+
+def _go_to(request, call_list: CallList, entry: CallListEntry | None):
     if entry is None:
         messages.info(request, _("Nobody on this list is due for a call right now."))
         return redirect("calls:desk", call_list_id=call_list.pk)
@@ -119,8 +122,9 @@ def call(request, call_list_id: int, entry_id: int):
         phone = next((p for p in inputs["phones"] if p.pk == data.get("phone")), None)
         assignee = next((u for u in assignees or () if u.pk == data.get("follow_up_assignee")), None)
         try:
-            services.call_submit(
-                actor=request.user, entry=entry, outcome=data["outcome"], phone=phone,
+            _call, next_entry = services.call_submit_and_claim_next(
+                actor=request.user, entry=entry, call_list=call_list,
+                claim_next=call_list.status == CallList.Status.OPEN, outcome=data["outcome"], phone=phone,
                 assessment_level=data.get("assessment"), answers=form.answers(), notes=data["notes"],
                 issues=data["issues"].split(","), call_back_at=data.get("call_back_at"),
                 follow_up_due=data.get("follow_up_due"), follow_up_note=data["follow_up_note"],
@@ -138,7 +142,7 @@ def call(request, call_list_id: int, entry_id: int):
             messages.success(request, _("Saved: %(name)s.") % {"name": member.display_name})
             if call_list.status != CallList.Status.OPEN:
                 return redirect("calls:desk", call_list_id=call_list.pk)
-            return _claim_and_go(request, call_list)
+            return _go_to(request, call_list, next_entry)
     if assignees is None:
         # Shown (again): offer everyone a follow-up can go to.
         form.fields["follow_up_assignee"].choices = [
