@@ -84,7 +84,8 @@ def conversation_log(
     if outcome == Outcome.DO_NOT_CONTACT:
         member_set_do_not_contact(actor=actor, member=member)
     if assessment_level is not None and campaign is not None:
-        assessment_record(
+        # Already inside this transaction and nothing is caught here: no savepoint needed.
+        assessment_record.__wrapped__(
             actor=actor, member=member, campaign=campaign, level=assessment_level,
             assessed_at=occurred_at, conversation=conversation,
         )

@@ -298,7 +298,8 @@ def call_submit(
     if assessment_level is not None and not 0 < int(assessment_level) <= 5:
         assessment_level = None
 
-    conversation = conversation_log(
+    # The undecorated body: call_submit's transaction is enough, no savepoint inside it.
+    conversation = conversation_log.__wrapped__(
         actor=actor, member=member, campaign=call_list.campaign, channel="phone", outcome=outcome,
         occurred_at=now, notes=notes, issues=_tags(issues), call_back_at=call_back_at,
         assessment_level=assessment_level,
