@@ -86,9 +86,9 @@ class CallForm(forms.Form):
             self.add_error("phone", _("Which number was wrong?"))
         return data
 
-    def label_levels(self) -> None:
+    def label_levels(self, levels=None) -> None:
         """Give the assessment choices their wording, for display."""
-        labels = {lv.value: lv.label for lv in assessment_levels()}
+        labels = {lv.value: lv.label for lv in (assessment_levels() if levels is None else levels)}
         self.fields["assessment"].choices = [
             (value, f"{value} {labels[value]}" if value in labels else str(value)) for value in range(1, 6)
         ]

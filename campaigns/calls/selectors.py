@@ -1,24 +1,28 @@
 """Reads for the call desk, scoped by permission."""
 
+import time
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 from members.models import Member, Phone, Tag, fold
 from members.selectors import members_visible_to
-from organizing.models import Role
+from organizing.models import Role, User
 
 from ..models import (
     Assessment,
+    AssessmentLevel,
     Call,
     CallList,
     CallListEntry,
+    Campaign,
     Conversation,
     FollowUp,
     Outcome,
 )
-from ..selectors import campaigns_visible_to
+from ..selectors import assessment_levels, campaigns_visible_to
 
 # The directory's filter parameters, then the call-list ones.
 FILTER_KEYS = (
@@ -27,6 +31,45 @@ FILTER_KEYS = (
 )
 
 OPEN_STATES = (CallListEntry.State.QUEUED, CallListEntry.State.CLAIMED)
+
+# What every call screen shows but rarely changes (the scale's wording, a campaign's owners)
+# is kept per process for a minute. A change made in this process empties it at once; other
+# processes see it within the minute. Only display reads it: submits validate on fresh rows.
+DISPLAY_MEMO_SECONDS = 60.0
+_display_memo: dict = {}
+
+
+def _memoised(key, load):
+    now = time.monotonic()
+    hit = _display_memo.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = load()
+    _display_memo[key] = (now + DISPLAY_MEMO_SECONDS, value)
+    return value
+
+
+def display_memo_clear(**_kwargs) -> None:
+    _display_memo.clear()
+
+
+for _model in (AssessmentLevel, Campaign, User):
+    post_save.connect(display_memo_clear, sender=_model, dispatch_uid=f"call-memo-save-{_model.__name__}")
+    post_delete.connect(display_memo_clear, sender=_model, dispatch_uid=f"call-memo-del-{_model.__name__}")
+m2m_changed.connect(display_memo_clear, sender=Campaign.owners.through, dispatch_uid="call-memo-owners")
+
+
+def assessment_levels_memoised() -> list[AssessmentLevel]:
+    """The 1–5 scale (its label follows the active language when read)."""
+    return _memoised("levels", assessment_levels)
+
+
+def campaign_owners_memoised(campaign_id: int) -> list[tuple[int, str]]:
+    """(pk, name) of a campaign's owners, for the follow-up menu."""
+    return _memoised(
+        ("owners", campaign_id),
+        lambda: [(u.pk, str(u)) for u in User.objects.filter(owned_campaigns=campaign_id)],
+    )
 
 
 def _as_list(value) -> list:

@@ -145,10 +145,11 @@ def call(request, call_list_id: int, entry_id: int):
             return _go_to(request, call_list, next_entry)
     if assignees is None:
         # Shown (again): offer everyone a follow-up can go to.
-        form.fields["follow_up_assignee"].choices = [
-            (u.pk, str(u)) for u in _assignees(request.user, call_list)
+        form.fields["follow_up_assignee"].choices = [(request.user.pk, str(request.user))] + [
+            (pk, name) for pk, name in sel.campaign_owners_memoised(call_list.campaign_id)
+            if pk != request.user.pk
         ]
-    form.label_levels()
+    form.label_levels(sel.assessment_levels_memoised())
     chosen_outcome = form["outcome"].value()
     chosen_level = str(form["assessment"].value() or "")
     chosen_phone = form["phone"].value()

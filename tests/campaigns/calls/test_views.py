@@ -292,3 +292,22 @@ def test_a_follow_up_can_be_given_to_the_campaigns_organizer(
         "outcome": "reached", "follow_up_assignee": campaign_organizer.pk, "follow_up_note": "Steward",
     })
     assert FollowUp.objects.get(member=world["alice"]).assignee == campaign_organizer
+
+
+def test_the_screen_shows_a_changed_scale_wording_and_a_new_owner_at_once(
+    world, mobilizer_client, alice_entry, organizer
+):
+    """The call screen keeps the scale's wording and the owners per process; a change empties it."""
+    from campaigns.models import AssessmentLevel
+
+    call_list = world["call_list"]
+    mobilizer_client.post(reverse("calls:next", args=[call_list.pk]))
+    url = reverse("calls:call", args=[call_list.pk, alice_entry.pk])
+    assert mobilizer_client.get(url).status_code == 200
+    level, _ = AssessmentLevel.objects.get_or_create(value=3, defaults={"label_en": "x", "label_fr": "x"})
+    level.label_en = "Leaning our way today"
+    level.save()
+    world["campaign_a"].owners.add(organizer)
+    page = mobilizer_client.get(url).content.decode()
+    assert "Leaning our way today" in page
+    assert f'<option value="{organizer.pk}">{organizer}</option>' in page
