@@ -18,14 +18,15 @@ trivial page's requests per second, and the double claims found (a member shown 
 mobilizers, or called by two, in one list).
 
 Environment: BENCH_MEMBERS (default 5000), BENCH_SECONDS per level (default 15),
-BENCH_LEVELS (default "10,50,100"), BENCH_WORKERS / BENCH_THREADS (gunicorn, default 3 / 16),
-BENCH_PORT (default 8765).
+BENCH_LEVELS (default "10,50,100"), BENCH_PORT (default 8765). gunicorn reads gunicorn.conf.py,
+as the image's web command does (WEB_CONCURRENCY / WEB_THREADS override its processes and threads).
 """
 
 import http.client
 import os
 import random
 import re
+import runpy
 import subprocess
 import sys
 import threading
@@ -39,8 +40,6 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_calls"
 MEMBERS = int(os.environ.get("BENCH_MEMBERS", "5000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 LEVELS = [int(n) for n in os.environ.get("BENCH_LEVELS", "10,50,100").split(",")]
-WORKERS = os.environ.get("BENCH_WORKERS", "3")
-THREADS = os.environ.get("BENCH_THREADS", "16")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 MOBILIZERS = max(LEVELS)
 GOAL_P95_MS, GOAL_RATIO, GOAL_LEVEL = 250.0, 0.40, 50
@@ -273,8 +272,7 @@ def start_server() -> subprocess.Popen:
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"), "organizing.wsgi", "--bind", f"127.0.0.1:{PORT}",
-            "--worker-class", "gthread", "--workers", WORKERS, "--threads", THREADS,
-            "--keep-alive", "30", "--log-level", "warning",
+            "--config", str(ROOT / "gunicorn.conf.py"), "--log-level", "warning",
         ],
         cwd=ROOT, env=env,
     )
@@ -294,7 +292,9 @@ def main() -> None:
     setup_django(DEFAULT_URL)
     campaign, users = seed()
     sessions = [session_cookie(u) for u in users]
-    say(f"gunicorn gthread {WORKERS} workers × {THREADS} threads on 127.0.0.1:{PORT}; "
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    say(f"gunicorn {conf['worker_class']} {conf['workers']} workers × {conf['threads']} threads "
+        f"(gunicorn.conf.py) on 127.0.0.1:{PORT}; "
         f"{MEMBERS} members; {SECONDS:.0f} s per measurement")
     server = start_server()
     results = []
