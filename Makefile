@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup messages lint worker bench-directory bench-import bench-calls clean
+.PHONY: run test setup messages makemessages lint worker bench-directory bench-import bench-calls clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV); $(PYTHON) -m venv --without-pip $(VENV) && $(PYTHON) scripts/bootstrap_pip.py $(VENV); }
@@ -17,6 +17,11 @@ setup: $(VENV)/.installed messages
 
 messages: $(VENV)/.installed
 	$(PY) scripts/compile_messages.py
+
+# After changing user-facing strings: refresh the French catalogue (needs Debian's gettext),
+# one line per entry so reviews and checks read each message whole.
+makemessages: $(VENV)/.installed
+	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l fr --no-wrap --no-obsolete --ignore '$(VENV)/*' --ignore 'tests/*' --ignore 'bench/*'
 
 run: setup
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input -v1
