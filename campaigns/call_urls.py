@@ -16,7 +16,18 @@ urlpatterns = [
     path("lists/<int:call_list_id>/oversight/", views.oversight, name="oversight"),
     path("lists/<int:call_list_id>/manage/", views.manage, name="manage"),
     path("lists/<int:call_list_id>/refresh/", views.refresh, name="refresh"),
+    path("lists/<int:call_list_id>/status/", views.list_status, name="status"),
     path("lists/<int:call_list_id>/questions/", views.question_add, name="question-add"),
+    path("lists/<int:call_list_id>/questions/<int:question_id>/", views.question_edit, name="question-edit"),
+    path("lists/<int:call_list_id>/questions/<int:question_id>/move/", views.question_move, name="question-move"),
+    path(
+        "lists/<int:call_list_id>/questions/<int:question_id>/remove/", views.question_remove,
+        name="question-remove",
+    ),
+    path(
+        "lists/<int:call_list_id>/questions/<int:question_id>/restore/", views.question_restore,
+        name="question-restore",
+    ),
     path("lists/<int:call_list_id>/assign/", views.assign, name="assign"),
     path("lists/<int:call_list_id>/turfs/", views.turfs, name="turfs"),
     path("lists/<int:call_list_id>/turfs/<int:turf_id>/assign/", views.turf_assign, name="turf-assign"),

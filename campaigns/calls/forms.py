@@ -1,6 +1,7 @@
 """Forms for the call desk: the call itself, and the list builder."""
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -134,10 +135,17 @@ class CallListForm(forms.ModelForm):
 
     class Meta:
         model = CallList
+        # The status is changed by its own buttons (closing releases claims), not here.
         fields = [
             "campaign", "name", "script_en", "script_fr", "match_language", "claim_minutes",
-            "cooldown_hours", "max_attempts", "status",
+            "cooldown_hours", "max_attempts",
         ]
+        widgets = {
+            "script_en": forms.Textarea(attrs={"rows": 4}), "script_fr": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    # (lowest, highest): a claim of 0 minutes or 0 attempts would make a list nobody can call.
+    LIMITS = {"claim_minutes": (1, 480), "cooldown_hours": (0, 24 * 30), "max_attempts": (1, 20)}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,6 +157,10 @@ class CallListForm(forms.ModelForm):
         self.fields["assessment"].choices = [(0, _("Not assessed"))] + [
             (lv.value, f"{lv.value} {lv.label}") for lv in assessment_levels() if lv.value
         ]
+        for name, (lowest, highest) in self.LIMITS.items():
+            field = self.fields[name]
+            field.validators += [MinValueValidator(lowest), MaxValueValidator(highest)]
+            field.widget.attrs.update(min=lowest, max=highest)
         if self.instance.pk:
             self.fields["campaign"].disabled = True
             saved = self.instance.filters or {}
@@ -187,10 +199,40 @@ class CallListForm(forms.ModelForm):
 
 
 class QuestionForm(forms.ModelForm):
+    """A survey question. Once it has answers its kind is fixed (the service checks it too)."""
+
     class Meta:
         model = SurveyQuestion
         fields = ["kind", "label_en", "label_fr", "choices_en", "choices_fr", "maps_to"]
         widgets = {"choices_en": forms.Textarea(attrs={"rows": 3}), "choices_fr": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "choices_en": _("One choice a line, for a one-choice question."),
+            "choices_fr": _("The same choices in French, in the same order."),
+        }
+
+    def __init__(self, *args, answered: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if answered:
+            self.fields["kind"].disabled = True
+            self.fields["kind"].help_text = _("This question has answers: its kind cannot change.")
+            self.fields["choices_en"].help_text = _(
+                "This question has answers: keep the choices already chosen; you may add new ones."
+            )
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class QuestionMoveForm(forms.Form):
+    direction = forms.ChoiceField(choices=[("up", _("Up")), ("down", _("Down"))])
+
+    @property
+    def step(self) -> int:
+        return -1 if self.cleaned_data["direction"] == "up" else 1
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=CallList.Status.choices)
 
 
 def team_choices(campaign):

@@ -1,11 +1,13 @@
 """Reads for the call desk, scoped by permission."""
 
 import time
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from members.models import Member, Phone, Tag, fold
 from members.selectors import members_visible_to
@@ -21,6 +23,8 @@ from ..models import (
     Conversation,
     FollowUp,
     Outcome,
+    SurveyAnswer,
+    SurveyQuestion,
 )
 from ..selectors import assessment_levels, campaigns_visible_to
 
@@ -359,3 +363,85 @@ def claimable_entries(*, call_list: CallList, user, now: datetime) -> QuerySet[C
     if turf_ids:
         qs = qs.filter(turf_id__in=turf_ids)
     return qs
+
+
+@dataclass
+class RefreshPlan:
+    """What refreshing a list would change, as member ids."""
+
+    add_ids: list[int] = field(default_factory=list)  # matching members not on the list yet
+    back_ids: list[int] = field(default_factory=list)  # matching again after a refresh dropped them
+    drop_ids: list[int] = field(default_factory=list)  # queued members who no longer match
+
+    @property
+    def added_ids(self) -> list[int]:
+        return sorted(self.add_ids + self.back_ids)
+
+
+def call_list_refresh_plan(*, call_list: CallList, user) -> RefreshPlan:
+    """Compare the list's saved filter, evaluated now for `user`, with its queue (no write)."""
+    wanted = set(call_list_filter_members(call_list=call_list, user=user).values_list("pk", flat=True))
+    states = dict(CallListEntry.objects.filter(call_list=call_list).values_list("member_id", "state"))
+    return RefreshPlan(
+        add_ids=sorted(pk for pk in wanted if pk not in states),
+        back_ids=sorted(
+            pk for pk, state in states.items() if pk in wanted and state == CallListEntry.State.REMOVED
+        ),
+        drop_ids=sorted(
+            pk for pk, state in states.items() if pk not in wanted and state == CallListEntry.State.QUEUED
+        ),
+    )
+
+
+def members_named(*, user, ids: list[int], limit: int = 100) -> list[Member]:
+    """Up to `limit` of these members that `user` may see, by name (for a refresh's diff)."""
+    return list(
+        members_visible_to(user).filter(pk__in=ids).order_by("last_name", "first_name", "pk")[:limit]
+    )
+
+
+def survey_questions_managed(*, call_list: CallList) -> dict:
+    """The list's questions for its organizers: those asked, in order, and those retired.
+
+    Each carries `answer_count` and, for yes/no and choice questions, `tally`: (label, n)
+    in the order of its choices.
+    """
+    questions = list(
+        SurveyQuestion.all_objects.filter(call_list=call_list)
+        .annotate(answer_count=Count("answers"))
+        .order_by("position", "id")
+    )
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        SurveyAnswer.objects.filter(question__call_list=call_list)
+        .exclude(question__kind=SurveyQuestion.Kind.TEXT)
+        .values_list("question_id", "value")
+        .annotate(n=Count("id"))
+    )
+    for question_id, value, n in rows:
+        counts.setdefault(question_id, {})[value] = n
+    for question in questions:
+        seen = counts.get(question.pk, {})
+        if question.kind == SurveyQuestion.Kind.YES_NO:
+            pairs = [("yes", _("Yes")), ("no", _("No"))]
+        elif question.kind == SurveyQuestion.Kind.CHOICE:
+            pairs = question.choice_pairs
+        else:
+            pairs = []
+        known = {value for value, _label in pairs}
+        # Answers to choices since removed from the question still count.
+        pairs += [(value, value) for value in sorted(seen) if value not in known]
+        question.tally = [(label, seen.get(value, 0)) for value, label in pairs]
+    return {
+        "asked": [q for q in questions if q.retired_at is None],
+        "retired": [q for q in questions if q.retired_at is not None],
+    }
+
+
+def survey_question_get_managed(*, call_list: CallList, question_id: int) -> SurveyQuestion:
+    """One of the list's questions, retired or not (the list is already one the user manages)."""
+    return SurveyQuestion.all_objects.select_related("call_list").get(pk=question_id, call_list=call_list)
+
+
+def survey_question_has_answers(*, question: SurveyQuestion) -> bool:
+    return SurveyAnswer.objects.filter(question=question).exists()

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +27,7 @@ from ..models import (
     Turf,
 )
 from ..services import conversation_log
-from .selectors import FILTER_KEYS, call_list_filter_members, claimable_entries
+from .selectors import FILTER_KEYS, call_list_refresh_plan, claimable_entries
 
 State = CallListEntry.State
 # Outcomes that put the member back in the queue after the list's cool-down.
@@ -90,33 +90,65 @@ def call_list_refresh(*, actor, call_list: CallList) -> RefreshResult:
 
     Members already called (done) stay as they are; a member being called keeps their claim.
     """
-    wanted = set(call_list_filter_members(call_list=call_list, user=actor).values_list("pk", flat=True))
-    entries = {e.member_id: e for e in CallListEntry.objects.filter(call_list=call_list)}
-    add_ids = [pk for pk in wanted if pk not in entries]
-    back_ids = [pk for pk, e in entries.items() if pk in wanted and e.state == State.REMOVED]
-    drop_ids = [pk for pk, e in entries.items() if pk not in wanted and e.state == State.QUEUED]
+    plan = call_list_refresh_plan(call_list=call_list, user=actor)
     CallListEntry.objects.bulk_create(
-        [CallListEntry(call_list=call_list, member_id=pk) for pk in sorted(add_ids)], batch_size=1000
+        [CallListEntry(call_list=call_list, member_id=pk) for pk in plan.add_ids], batch_size=1000
     )
-    if back_ids:
-        CallListEntry.objects.filter(call_list=call_list, member_id__in=back_ids).update(
+    if plan.back_ids:
+        CallListEntry.objects.filter(call_list=call_list, member_id__in=plan.back_ids).update(
             state=State.QUEUED, next_call_at=None
         )
-    if drop_ids:
-        CallListEntry.objects.filter(call_list=call_list, member_id__in=drop_ids).update(
+    if plan.drop_ids:
+        CallListEntry.objects.filter(call_list=call_list, member_id__in=plan.drop_ids).update(
             state=State.REMOVED
         )
     call_list.refreshed_at = timezone.now()
     call_list.save(update_fields=["refreshed_at"])
-    added = sorted(add_ids + back_ids)
     audit_record(
         actor=actor, verb="call_list.refresh", obj=call_list,
-        changes={"added": len(added), "removed": len(drop_ids)},
+        changes={"added": len(plan.added_ids), "removed": len(plan.drop_ids)},
     )
     return RefreshResult(
-        added=list(Member.objects.filter(pk__in=added)),
-        removed=list(Member.objects.filter(pk__in=drop_ids)),
+        added=list(Member.objects.filter(pk__in=plan.added_ids)),
+        removed=list(Member.objects.filter(pk__in=plan.drop_ids)),
     )
+
+
+STATUS_VERBS = {
+    CallList.Status.OPEN: "call_list.reopen",
+    CallList.Status.PAUSED: "call_list.pause",
+    CallList.Status.CLOSED: "call_list.close",
+}
+
+
+@transaction.atomic
+def call_list_status_set(*, actor, call_list: CallList, status: str) -> int:
+    """Open, pause or close a list; closing gives every claim on it back to the queue.
+
+    Returns how many claims were released. A paused list keeps its claims so callers can
+    finish the call they are on; a closed one leaves the mobilizers' desks at once.
+    """
+    if status not in STATUS_VERBS:
+        raise ValidationError({"status": _("Choose open, paused or closed.")})
+    # Lock the list row: two organizers closing and reopening at once apply one after the other.
+    locked = CallList.objects.select_for_update().get(pk=call_list.pk)
+    before = locked.status
+    if before == status:
+        call_list.status = status
+        return 0
+    released: list[int] = []
+    if status == CallList.Status.CLOSED:
+        claimed = CallListEntry.objects.filter(call_list=call_list, state=State.CLAIMED)
+        released = list(claimed.values_list("member_id", flat=True))
+        claimed.update(state=State.QUEUED, claimed_by=None, claimed_at=None, claim_expires_at=None)
+    locked.status = status
+    locked.save(update_fields=["status"])
+    call_list.status = status
+    audit_record(
+        actor=actor, verb=STATUS_VERBS[status], obj=call_list,
+        changes={"status": (before, status), "claims_released": released},
+    )
+    return len(released)
 
 
 @transaction.atomic
@@ -177,21 +209,163 @@ def turf_assign(*, actor, turf: Turf, mobilizers: Iterable) -> None:
     )
 
 
+QUESTION_FIELDS = ("kind", "label_en", "label_fr", "choices_en", "choices_fr", "maps_to")
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _question_clean(question: SurveyQuestion) -> None:
+    """The rules a question must meet beyond its fields: choices, and what an answer may update."""
+    Kind, MapsTo = SurveyQuestion.Kind, SurveyQuestion.MapsTo
+    if question.kind != Kind.CHOICE:
+        question.choices_en = question.choices_fr = ""
+    question.full_clean(exclude=["call_list"])
+    errors = {}
+    english, french = _lines(question.choices_en), _lines(question.choices_fr)
+    if question.kind == Kind.CHOICE and not english:
+        errors["choices_en"] = _("Give at least one choice.")
+    elif len(set(english)) != len(english):
+        errors["choices_en"] = _("Give each choice once.")
+    if french and len(french) != len(english):
+        errors["choices_fr"] = _("Give one French choice for each English choice, in the same order.")
+    if question.maps_to == MapsTo.PORTAL_SIGNUP and question.kind != Kind.YES_NO:
+        errors["maps_to"] = _("Only a yes-or-no question can record a member portal sign-up.")
+    if question.maps_to == MapsTo.EMAIL and question.kind != Kind.TEXT:
+        errors["maps_to"] = _("Only a free-text question can record an email address.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _next_position(call_list: CallList) -> int:
+    last = SurveyQuestion.all_objects.filter(call_list=call_list).aggregate(m=Max("position"))["m"]
+    return 0 if last is None else last + 1
+
+
 @transaction.atomic
 def survey_question_add(
     *, actor, call_list: CallList, kind: str, label_en: str, label_fr: str = "",
     choices_en: str = "", choices_fr: str = "", maps_to: str = "",
 ) -> SurveyQuestion:
-    """Add a custom question to the list's survey."""
+    """Add a custom question to the end of the list's survey."""
+    CallList.objects.select_for_update().filter(pk=call_list.pk).exists()  # one position each
     question = SurveyQuestion(
         call_list=call_list, kind=kind, label_en=label_en, label_fr=label_fr, choices_en=choices_en,
-        choices_fr=choices_fr, maps_to=maps_to, position=call_list.questions.count(),
+        choices_fr=choices_fr, maps_to=maps_to, position=_next_position(call_list),
     )
-    question.full_clean()
-    if kind == SurveyQuestion.Kind.CHOICE and not question.choice_values:
-        raise ValidationError({"choices_en": _("Give at least one choice.")})
+    _question_clean(question)
     question.save()
-    audit_record(actor=actor, verb="survey_question.add", obj=call_list, changes={"question": label_en})
+    audit_record(
+        actor=actor, verb="survey_question.add", obj=call_list,
+        changes={"question": question.pk, "label": label_en},
+    )
+    return question
+
+
+@transaction.atomic
+def survey_question_update(*, actor, question: SurveyQuestion, data: dict) -> SurveyQuestion:
+    """Change a question's wording, kind, choices or what it updates.
+
+    Answers already given must keep their meaning: once a question has answers its kind
+    is fixed and every choice someone chose stays (new choices may be added).
+    """
+    question = SurveyQuestion.all_objects.select_for_update().get(pk=question.pk)
+    before = {name: getattr(question, name) for name in QUESTION_FIELDS}
+    for name, value in data.items():
+        if name in QUESTION_FIELDS:
+            setattr(question, name, value)
+    _question_clean(question)
+    answered = set(question.answers.values_list("value", flat=True).distinct())
+    if answered:
+        if question.kind != before["kind"]:
+            raise ValidationError({"kind": _(
+                "This question has answers, so its kind cannot change. Retire it and add a new question."
+            )})
+        missing = answered - set(_lines(question.choices_en)) if question.kind == SurveyQuestion.Kind.CHOICE else set()
+        if missing:
+            raise ValidationError({"choices_en": _(
+                "Keep the choices that were already answered: %(choices)s."
+            ) % {"choices": ", ".join(sorted(missing))}})
+    changes = {
+        name: (before[name], getattr(question, name))
+        for name in QUESTION_FIELDS if before[name] != getattr(question, name)
+    }
+    if changes:
+        question.save(update_fields=list(changes))
+        audit_record(
+            actor=actor, verb="survey_question.update", obj=question.call_list,
+            changes={"question": question.pk, **changes},
+        )
+    return question
+
+
+@transaction.atomic
+def survey_question_move(*, actor, question: SurveyQuestion, step: int) -> None:
+    """Move a question one place up (step -1) or down (+1) among the questions still asked."""
+    if step not in (-1, 1):
+        raise ValidationError(_("Move a question one place up or down."))
+    # Lock the list: two reorders of one survey apply one after the other.
+    CallList.objects.select_for_update().filter(pk=question.call_list_id).exists()
+    ordered = list(SurveyQuestion.objects.filter(call_list_id=question.call_list_id).order_by("position", "id"))
+    index = next((i for i, q in enumerate(ordered) if q.pk == question.pk), None)
+    if index is None:
+        raise ValidationError(_("A retired question has no place in the survey."))
+    target = index + step
+    if not 0 <= target < len(ordered):
+        return
+    ordered[index], ordered[target] = ordered[target], ordered[index]
+    moved = []
+    for position, item in enumerate(ordered):
+        if item.position != position:
+            item.position = position
+            moved.append(item)
+    SurveyQuestion.objects.bulk_update(moved, ["position"])
+    audit_record(
+        actor=actor, verb="survey_question.move", obj=question.call_list,
+        changes={"question": question.pk, "order": [q.pk for q in ordered]},
+    )
+
+
+@transaction.atomic
+def survey_question_remove(*, actor, question: SurveyQuestion) -> str:
+    """Take a question off the survey: retire it if it has answers, delete it if not.
+
+    Returns "retired" or "deleted".
+    """
+    question = SurveyQuestion.all_objects.select_for_update().select_related("call_list").get(pk=question.pk)
+    call_list = question.call_list
+    if question.answers.exists():
+        if question.retired_at is None:
+            question.retired_at = timezone.now()
+            question.save(update_fields=["retired_at"])
+            audit_record(
+                actor=actor, verb="survey_question.retire", obj=call_list,
+                changes={"question": question.pk, "label": question.label_en},
+            )
+        return "retired"
+    pk, label = question.pk, question.label_en
+    question.delete()
+    audit_record(
+        actor=actor, verb="survey_question.delete", obj=call_list, changes={"question": pk, "label": label}
+    )
+    return "deleted"
+
+
+@transaction.atomic
+def survey_question_restore(*, actor, question: SurveyQuestion) -> SurveyQuestion:
+    """Ask a retired question again, at the end of the survey."""
+    CallList.objects.select_for_update().filter(pk=question.call_list_id).exists()
+    question = SurveyQuestion.all_objects.select_for_update().get(pk=question.pk)
+    if question.retired_at is None:
+        return question
+    question.retired_at = None
+    question.position = _next_position(question.call_list)
+    question.save(update_fields=["retired_at", "position"])
+    audit_record(
+        actor=actor, verb="survey_question.restore", obj=question.call_list,
+        changes={"question": question.pk, "label": question.label_en},
+    )
     return question
 
 

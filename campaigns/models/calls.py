@@ -156,8 +156,25 @@ class CallListEntry(models.Model):
         )
 
 
+class SurveyQuestionQuerySet(models.QuerySet):
+    def asked(self):
+        return self.filter(retired_at__isnull=True)
+
+
+class AskedQuestionManager(models.Manager.from_queryset(SurveyQuestionQuerySet)):
+    """Only the questions still asked: what `call_list.questions` and every call screen read."""
+
+    def get_queryset(self):
+        return super().get_queryset().asked()
+
+
 class SurveyQuestion(models.Model):
-    """A custom question asked on a call list, beside the 1–5 assessment."""
+    """A custom question asked on a call list, beside the 1–5 assessment.
+
+    A question that has answers is retired rather than deleted (see docs/decisions.md):
+    `objects` and `call_list.questions` leave it out, `all_objects` keeps it, and its
+    answers still reach it through the base manager.
+    """
 
     class Kind(models.TextChoices):
         YES_NO = "yes_no", _("Yes or no")
@@ -180,11 +197,17 @@ class SurveyQuestion(models.Model):
     maps_to = models.CharField(
         _("updates the member's"), max_length=20, choices=MapsTo.choices, default="", blank=True
     )
+    # Set when a question with answers is removed: no longer asked, its answers kept.
+    retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
+
+    objects = AskedQuestionManager()
+    all_objects = models.Manager.from_queryset(SurveyQuestionQuerySet)()
 
     class Meta:
         verbose_name = _("survey question")
         verbose_name_plural = _("survey questions")
         ordering = ["position", "id"]
+        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return self.label_en

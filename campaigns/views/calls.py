@@ -8,14 +8,25 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from ..calls import selectors as sel
 from ..calls import services
-from ..calls.forms import OUTCOME_KEYS, AssignForm, CallForm, CallListForm, QuestionForm, TurfForm
-from ..models import CallList, CallListEntry, FollowUp, Outcome, Turf
+from ..calls.forms import (
+    OUTCOME_KEYS,
+    AssignForm,
+    CallForm,
+    CallListForm,
+    QuestionForm,
+    QuestionMoveForm,
+    StatusForm,
+    TurfForm,
+)
+from ..models import CallList, CallListEntry, FollowUp, Outcome, SurveyQuestion, Turf
 
 SESSION_KEY = "call_session_started"
 
@@ -220,10 +231,9 @@ def list_new(request):
         raise Http404
     form = CallListForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = form.settings_data()
-        data.pop("status", None)
         call_list = services.call_list_create(
-            actor=request.user, campaign=form.cleaned_data["campaign"], filters=form.filters(), **data
+            actor=request.user, campaign=form.cleaned_data["campaign"], filters=form.filters(),
+            **form.settings_data(),
         )
         messages.success(
             request, _("List created with %(n)s members.") % {"n": call_list.entries.count()}
@@ -239,25 +249,47 @@ def manage(request, call_list_id: int):
     if request.method == "POST" and form.is_valid():
         # Read the changes before the model form has touched the instance.
         call_list.refresh_from_db()
+        filters_before = call_list.filters
         services.call_list_update(
             actor=request.user, call_list=call_list, data={**form.settings_data(), "filters": form.filters()}
         )
-        messages.success(request, _("List saved. Refresh it to apply a new filter."))
-        return redirect("calls:manage", call_list_id=call_list.pk)
-    return render(request, "calls/manage.html", _manage_context(call_list, form=form))
+        url = reverse("calls:manage", args=[call_list.pk])
+        if call_list.filters != filters_before:
+            # Show what a refresh would change, and let the organizer apply it.
+            messages.success(request, _("List saved. The filter changed: check who a refresh adds and removes."))
+            return redirect(f"{url}?filter_changed=1#refresh-title")
+        messages.success(request, _("List saved."))
+        return redirect(url)
+    preview = None
+    if request.method == "GET" and request.GET.get("filter_changed") == "1":
+        preview = _refresh_preview(request.user, call_list)
+    return render(
+        request, "calls/manage.html", _manage_context(request, call_list, form=form, preview=preview),
+        status=400 if form.errors else 200,
+    )
 
 
-def _manage_context(call_list: CallList, **extra) -> dict:
+def _refresh_preview(user, call_list: CallList) -> dict:
+    plan = sel.call_list_refresh_plan(call_list=call_list, user=user)
+    return {
+        "added_count": len(plan.added_ids),
+        "removed_count": len(plan.drop_ids),
+        "added": sel.members_named(user=user, ids=plan.added_ids),
+        "removed": sel.members_named(user=user, ids=plan.drop_ids),
+    }
+
+
+def _manage_context(request, call_list: CallList, **extra) -> dict:
+    mobilizers = list(call_list.mobilizers.all())
     return {
         "call_list": call_list,
         "question_form": QuestionForm(),
-        "assign_form": AssignForm(
-            campaign=call_list.campaign, initial={"mobilizers": list(call_list.mobilizers.all())}
-        ),
+        "assign_form": AssignForm(campaign=call_list.campaign, initial={"mobilizers": mobilizers}),
         "turf_form": TurfForm(),
-        "questions": call_list.questions.all(),
+        "survey": sel.survey_questions_managed(call_list=call_list),
         "turfs": call_list.turfs.prefetch_related("mobilizers").annotate(n=Count("entries")),
-        "mobilizers": call_list.mobilizers.all(),
+        "mobilizers": mobilizers,
+        "claimed": call_list.entries.filter(state=CallListEntry.State.CLAIMED).count(),
         **extra,
     }
 
@@ -268,7 +300,33 @@ def refresh(request, call_list_id: int):
     call_list = _managed_list(request.user, call_list_id)
     result = services.call_list_refresh(actor=request.user, call_list=call_list)
     form = CallListForm(instance=call_list, user=request.user)
-    return render(request, "calls/manage.html", _manage_context(call_list, form=form, refreshed=result))
+    return render(request, "calls/manage.html", _manage_context(request, call_list, form=form, refreshed=result))
+
+
+STATUS_MESSAGES = {
+    CallList.Status.OPEN: gettext_lazy("The list is open: mobilizers can call from it."),
+    CallList.Status.PAUSED: gettext_lazy("The list is paused: no new calls until it is reopened."),
+    CallList.Status.CLOSED: gettext_lazy("The list is closed: it has left the mobilizers' desks."),
+}
+
+
+@login_required
+@require_POST
+def list_status(request, call_list_id: int):
+    call_list = _managed_list(request.user, call_list_id)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose open, paused or closed."))
+        return redirect("calls:manage", call_list_id=call_list.pk)
+    status = form.cleaned_data["status"]
+    released = services.call_list_status_set(actor=request.user, call_list=call_list, status=status)
+    messages.success(request, STATUS_MESSAGES[status])
+    if released:
+        messages.info(request, ngettext(
+            "%(n)s member being called went back to the queue.",
+            "%(n)s members being called went back to the queue.", released,
+        ) % {"n": released})
+    return redirect("calls:manage", call_list_id=call_list.pk)
 
 
 @login_required
@@ -278,14 +336,98 @@ def question_add(request, call_list_id: int):
     form = QuestionForm(request.POST)
     if form.is_valid():
         try:
-            services.survey_question_add(actor=request.user, call_list=call_list, **form.cleaned_data)
+            services.survey_question_add(actor=request.user, call_list=call_list, **form.service_data())
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            _form_errors(form, exc)
         else:
             messages.success(request, _("Question added."))
+            return redirect(f"{reverse('calls:manage', args=[call_list.pk])}#questions-title")
+    messages.error(request, _("The question could not be added: check its fields."))
+    form_page = CallListForm(instance=call_list, user=request.user)
+    return render(
+        request, "calls/manage.html",
+        _manage_context(request, call_list, form=form_page, question_form=form), status=400,
+    )
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
     else:
-        messages.error(request, _("The question could not be added: check its fields."))
-    return redirect("calls:manage", call_list_id=call_list.pk)
+        form.add_error(None, exc.messages)
+
+
+def _managed_question(request, call_list_id: int, question_id: int) -> tuple[CallList, SurveyQuestion]:
+    call_list = _managed_list(request.user, call_list_id)
+    try:
+        return call_list, sel.survey_question_get_managed(call_list=call_list, question_id=question_id)
+    except SurveyQuestion.DoesNotExist:
+        raise Http404 from None
+
+
+def _survey_url(call_list: CallList) -> str:
+    return f"{reverse('calls:manage', args=[call_list.pk])}#questions-title"
+
+
+@login_required
+def question_edit(request, call_list_id: int, question_id: int):
+    call_list, question = _managed_question(request, call_list_id, question_id)
+    answered = sel.survey_question_has_answers(question=question)
+    form = QuestionForm(request.POST or None, instance=question, answered=answered)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.survey_question_update(actor=request.user, question=question, data=form.service_data())
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Question saved."))
+            return redirect(_survey_url(call_list))
+    return render(
+        request, "calls/question_form.html",
+        {"call_list": call_list, "question": question, "form": form, "answered": answered},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def question_move(request, call_list_id: int, question_id: int):
+    call_list, question = _managed_question(request, call_list_id, question_id)
+    form = QuestionMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Move a question up or down."))
+        return redirect(_survey_url(call_list))
+    try:
+        services.survey_question_move(actor=request.user, question=question, step=form.step)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Question moved: %(label)s.") % {"label": question.label})
+    return redirect(_survey_url(call_list))
+
+
+@login_required
+@require_POST
+def question_remove(request, call_list_id: int, question_id: int):
+    call_list, question = _managed_question(request, call_list_id, question_id)
+    outcome = services.survey_question_remove(actor=request.user, question=question)
+    if outcome == "retired":
+        messages.success(request, _(
+            "Question retired: it is no longer asked, and its answers are kept."
+        ))
+    else:
+        messages.success(request, _("Question deleted (it had no answers)."))
+    return redirect(_survey_url(call_list))
+
+
+@login_required
+@require_POST
+def question_restore(request, call_list_id: int, question_id: int):
+    call_list, question = _managed_question(request, call_list_id, question_id)
+    services.survey_question_restore(actor=request.user, question=question)
+    messages.success(request, _("The question is asked again, at the end of the survey."))
+    return redirect(_survey_url(call_list))
 
 
 @login_required
@@ -296,6 +438,8 @@ def assign(request, call_list_id: int):
     if form.is_valid():
         services.call_list_assign(actor=request.user, call_list=call_list, mobilizers=form.cleaned_data["mobilizers"])
         messages.success(request, _("Mobilizers assigned."))
+    else:
+        messages.error(request, _("Choose mobilizers from the list."))
     return redirect("calls:manage", call_list_id=call_list.pk)
 
 
@@ -310,6 +454,8 @@ def turfs(request, call_list_id: int):
             parts=form.cleaned_data.get("parts") or 2,
         )
         messages.success(request, _("Turfs made."))
+    else:
+        messages.error(request, _("Split by worksite, department or evenly, into 1 to 50 turfs."))
     return redirect("calls:manage", call_list_id=call_list.pk)
 
 
@@ -325,4 +471,6 @@ def turf_assign(request, call_list_id: int, turf_id: int):
     if form.is_valid():
         services.turf_assign(actor=request.user, turf=turf, mobilizers=form.cleaned_data["mobilizers"])
         messages.success(request, _("Turf assigned."))
+    else:
+        messages.error(request, _("Choose mobilizers from the list."))
     return redirect("calls:manage", call_list_id=call_list.pk)

@@ -275,7 +275,7 @@ def test_an_organizer_changes_a_lists_settings_and_filter(
     })
     assert response.status_code == 302
     call_list.refresh_from_db()
-    assert (call_list.name, call_list.claim_minutes, call_list.status) == ("Nights only", 10, "paused")
+    assert (call_list.name, call_list.claim_minutes, call_list.status) == ("Nights only", 10, "open")  # status has its own buttons
     assert call_list.filters == {"shift": [world["shift_a"].pk]}
     assert call_list.campaign == world["campaign_a"]
     assert AuditEvent.objects.filter(verb="call_list.update", object_id=str(call_list.pk)).exists()
