@@ -26,7 +26,7 @@ from ..models import (
     SurveyQuestion,
     Turf,
 )
-from ..services import _conversation_log
+from ..services import _conversation_log, _in_transaction
 from .selectors import FILTER_KEYS, call_list_filter_members
 
 State = CallListEntry.State
@@ -249,6 +249,7 @@ def _call_next_claim(*, actor, call_list: CallList) -> CallListEntry | None:
 
     An expired claim is claimable again.
     """
+    _in_transaction()  # outside one, the row lock would end with the SELECT
     now = timezone.now()
     exclude_french = call_list.match_language and not getattr(actor, "speaks_french", False)
     params = {
@@ -337,6 +338,7 @@ def _call_submit(
     `entry` may come with its list, campaign and member already loaded (the call screen's
     query); only its queue state is read again here, under a row lock.
     """
+    _in_transaction()
     now = timezone.now()
     # Lock the entry: a lapsed claim may have been taken by someone else meanwhile.
     locked = (

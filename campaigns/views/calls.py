@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url, replace_url
 
+from members.models import Phone
 from organizing.models import User
 
 from ..calls import selectors as sel
@@ -147,15 +148,9 @@ def call(request, call_list_id: int, entry_id: int):
     if request.method != "POST":
         return _screen(request, call_list, entry, questions=questions)
     form = CallForm(request.POST, questions=questions, assignees=_assignee_ids(request, call_list))
+    phone = _wrong_phone(form, member)
     if form.is_valid():
         data = form.cleaned_data
-        phone = None
-        if data["outcome"] == Outcome.WRONG_NUMBER and data.get("phone"):
-            phone = sel.member_phones_callable(member=member)
-            phone = next((p for p in phone if p.pk == data["phone"]), None)
-            if phone is None:
-                form.add_error("phone", _("Choose one of this member's numbers."))
-    if form.is_valid():
         open_list = call_list.status == CallList.Status.OPEN
         try:
             _call, next_entry = services.call_submit_and_claim_next(
@@ -164,7 +159,7 @@ def call(request, call_list_id: int, entry_id: int):
                 assessment_level=data.get("assessment"), answers=form.answers(), notes=data["notes"],
                 issues=data["issues"].split(","), call_back_at=data.get("call_back_at"),
                 follow_up_due=data.get("follow_up_due"), follow_up_note=data["follow_up_note"],
-                follow_up_assignee=_user(data.get("follow_up_assignee"), request.user),
+                follow_up_assignee=_follow_up_assignee(data.get("follow_up_assignee"), request.user),
                 organizer_action_needed=data["organizer_action_needed"], questions=questions,
             )
         except ValidationError as exc:
@@ -186,13 +181,30 @@ def call(request, call_list_id: int, entry_id: int):
     return _screen(request, call_list, entry, questions=questions, form=form)
 
 
-def _user(pk: int | None, default):
-    if pk is None or pk == default.pk:
-        return default
+def _wrong_phone(form: CallForm, member) -> Phone | None:
+    """The number a wrong-number call names; only that outcome needs to read the member's numbers."""
+    if not form.is_valid() or form.cleaned_data["outcome"] != Outcome.WRONG_NUMBER:
+        return None
+    chosen = form.cleaned_data.get("phone")
+    if chosen is None:
+        return None  # the service takes their only number, or asks which one
+    phone = next((p for p in sel.member_phones_callable(member=member) if p.pk == chosen), None)
+    if phone is None:
+        form.add_error("phone", _("Choose one of this member's numbers."))
+    return phone
+
+
+def _follow_up_assignee(pk: int | None, user):
+    """The caller, or one of the campaign's owners (already checked by the form)."""
+    if pk is None or pk == user.pk:
+        return user
     return User.objects.get(pk=pk)
 
 
-def _screen(request, call_list: CallList, entry: CallListEntry, *, questions=None, form=None, history=None):
+def _screen(
+    request, call_list: CallList, entry: CallListEntry, *, questions: list | None = None,
+    form: CallForm | None = None, history: str | None = None,
+):
     """The call screen: the whole page, or for htmx only the call desk's part of it.
 
     `history` says how the address bar follows an htmx answer: "push" when the screen replaces

@@ -290,3 +290,16 @@ def test_a_mobilizer_counts_their_own_calls_for_the_session_and_the_day(phone_li
     }
     later_session = mobilizer_counts(user=a, session_started=timezone.now() + timedelta(seconds=1))
     assert (later_session["session_calls"], later_session["day_calls"]) == (0, 2)
+
+
+def test_the_claims_body_refuses_to_run_outside_a_transaction(phone_list):
+    from django.db import transaction
+
+    from campaigns.calls.services import _call_next_claim
+
+    a = make_mobilizer(1)
+    call_list = phone_list(1, mobilizers=[a])
+    with mock.patch.object(transaction.get_connection(), "in_atomic_block", False):
+        with pytest.raises(transaction.TransactionManagementError):
+            _call_next_claim(actor=a, call_list=call_list)
+    assert not CallListEntry.objects.filter(state=State.CLAIMED).exists()
