@@ -6,11 +6,15 @@ Needs PostgreSQL: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/bench
 created if missing). It migrates, seeds a campaign with BENCH_MEMBERS members (each with a
 phone) and 100 mobilizers, then starts gunicorn (gthread) on loopback with the test settings.
 For each level it makes a fresh call list over all the members, and every simulated mobilizer
-(one thread, one keep-alive connection, its own session) loops over HTTP:
+(one thread, one keep-alive connection, its own session) loops over HTTP, sending what the
+browser sends with htmx (the HX-Request header):
 
-    claim   POST /calls/lists/<id>/next/        (only when the desk has nothing claimed)
-    screen  GET  /calls/lists/<id>/calls/<entry>/  the call screen
-    submit  POST the same URL: one transaction, then it claims the next member (302 to it)
+    claim   POST /calls/lists/<id>/next/            the first claim; the answer is the call screen
+    submit  POST /calls/lists/<id>/calls/<entry>/   one transaction saves the call and claims the
+                                                    next member; the answer is their call screen
+
+BENCH_FLOW=plain runs the flow without JavaScript instead: claim (302), screen (GET), submit
+(302 to the next member's screen).
 
 Before each level the same mobilizers hammer a trivial logged-in page (GET / → 302) for the
 same time, as the anchor. It prints calls per second and p50 / p95 / p99 per step next to the
@@ -41,6 +45,7 @@ MEMBERS = int(os.environ.get("BENCH_MEMBERS", "5000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 LEVELS = [int(n) for n in os.environ.get("BENCH_LEVELS", "10,50,100").split(",")]
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
+FLOW = os.environ.get("BENCH_FLOW", "htmx")
 MOBILIZERS = max(LEVELS)
 GOAL_P95_MS, GOAL_RATIO, GOAL_LEVEL = 250.0, 0.40, 50
 
@@ -131,8 +136,10 @@ class Agent:
         self.cookies = {"sessionid": session}
         self.conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
 
-    def request(self, method: str, path: str, form: dict | None = None):
+    def request(self, method: str, path: str, form: dict | None = None, htmx: bool = False):
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if htmx:
+            headers["HX-Request"] = "true"
         body = None
         if method == "POST":
             headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -153,6 +160,7 @@ class Agent:
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
                 self.cookies[name.strip()] = rest.split(";", 1)[0]
+        self.headers = {k.lower(): v for k, v in response.getheaders()}
         return response.status, response.getheader("Location") or "", data.decode("utf-8", "replace")
 
 
@@ -188,44 +196,74 @@ def run_calls(call_list_id: int, sessions: list[str], seconds: float):
     outcomes = ["reached"] * 45 + ["no_answer"] * 30 + ["busy"] * 10 + ["left_message"] * 10 + ["refused"] * 5
     desk = f"/calls/lists/{call_list_id}/"
 
-    def timed(step: str, agent: Agent, method: str, path: str, form=None):
+    def timed(step: str, agent: Agent, method: str, path: str, form=None, htmx: bool = False):
         t0 = time.perf_counter()
-        result = agent.request(method, path, form)
+        result = agent.request(method, path, form, htmx=htmx)
         with lock:
             steps[step].append(time.perf_counter() - t0)
         return result
 
+    def call_form(page: str) -> dict:
+        phone = PHONE.search(page)
+        form = {"outcome": rng.choice(outcomes), "phone": phone.group(1) if phone else ""}
+        if form["outcome"] == "reached":
+            form["assessment"] = str(rng.randint(1, 5))
+            form["notes"] = "Bench call"
+        return form
+
+    def shown(i: int, path: str) -> None:
+        with lock:
+            seen[int(CALL_URL.search(path).group(2))].add(i)
+
+    def htmx_loop(i: int, agent: Agent):
+        """What the browser does with htmx: each answer is the next call screen, and its URL."""
+        path = ""
+        while time.perf_counter() < stop:
+            if not path:
+                status, _, page = timed("claim", agent, "POST", desk + "next/", htmx=True)
+                path = agent.headers.get("hx-push-url", "")
+                if status != 200 or not CALL_URL.search(path):
+                    break  # the list is empty (HX-Redirect to the desk)
+            shown(i, path)
+            status, _, page = timed("submit+next", agent, "POST", path, call_form(page), htmx=True)
+            if status != 200:
+                errors.append(f"submit {status}")
+                path = ""
+                continue
+            with lock:
+                calls[0] += 1
+            path = agent.headers.get("hx-replace-url", "")
+            if not CALL_URL.search(path):
+                break  # nobody left (HX-Redirect to the desk)
+
+    def plain_loop(i: int, agent: Agent):
+        """Without JavaScript: claim (302), screen (GET), submit (302 to the next screen)."""
+        location = ""
+        while time.perf_counter() < stop:
+            if not CALL_URL.search(location):
+                status, location, _ = timed("claim", agent, "POST", desk + "next/")
+                if not CALL_URL.search(location):
+                    break  # the list is empty
+            path = urlsplit(location).path
+            status, _, page = timed("screen", agent, "GET", path)
+            if status != 200:
+                errors.append(f"screen {status}")
+                location = ""
+                continue
+            shown(i, path)
+            status, location, _ = timed("submit", agent, "POST", path, call_form(page))
+            if status != 302:
+                errors.append(f"submit {status}")
+                location = ""
+                continue
+            with lock:
+                calls[0] += 1
+
     def loop(i: int):
         agent = Agent(sessions[i])
         agent.request("GET", desk)  # picks up the CSRF cookie
-        location = ""
         try:
-            while time.perf_counter() < stop:
-                if not CALL_URL.search(location):
-                    status, location, _ = timed("claim", agent, "POST", desk + "next/")
-                    if not CALL_URL.search(location):
-                        break  # the list is empty
-                entry_id = int(CALL_URL.search(location).group(2))
-                path = urlsplit(location).path
-                status, _, page = timed("screen", agent, "GET", path)
-                if status != 200:
-                    errors.append(f"screen {status}")
-                    location = ""
-                    continue
-                with lock:
-                    seen[entry_id].add(i)
-                phone = PHONE.search(page)
-                form = {"outcome": rng.choice(outcomes), "phone": phone.group(1) if phone else ""}
-                if form["outcome"] == "reached":
-                    form["assessment"] = str(rng.randint(1, 5))
-                    form["notes"] = "Bench call"
-                status, location, _ = timed("submit", agent, "POST", path, form)
-                if status != 302:
-                    errors.append(f"submit {status}")
-                    location = ""
-                    continue
-                with lock:
-                    calls[0] += 1
+            (htmx_loop if FLOW == "htmx" else plain_loop)(i, agent)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(repr(exc))
 
@@ -295,7 +333,8 @@ def main() -> None:
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     say(f"gunicorn {conf['worker_class']} {conf['workers']} workers × {conf['threads']} threads "
         f"(gunicorn.conf.py) on 127.0.0.1:{PORT}; "
-        f"{MEMBERS} members; {SECONDS:.0f} s per measurement")
+        f"{MEMBERS} members; {SECONDS:.0f} s per measurement; {FLOW} flow; load average "
+        + " ".join(f"{n:.2f}" for n in os.getloadavg()))
     server = start_server()
     results = []
     try:
@@ -313,7 +352,7 @@ def main() -> None:
                 f"{pct(trivial_t, 95):6.1f}  p99 {pct(trivial_t, 99):6.1f} ms")
             say(f"  calls          {calls / elapsed:8.1f} calls/s ({request_rps:.1f} req/s, "
                 f"{request_rps / trivial_rps:.0%} of the trivial page)")
-            for step in ("claim", "screen", "submit"):
+            for step in ("claim", "screen", "submit") if FLOW != "htmx" else ("claim", "submit+next"):
                 values = steps.get(step, [])
                 say(f"  {step:<14} {len(values):8d} req     p50 {pct(values, 50):6.1f}  p95 "
                     f"{pct(values, 95):6.1f}  p99 {pct(values, 99):6.1f} ms")
@@ -323,6 +362,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+    say("load average after: " + " ".join(f"{n:.2f}" for n in os.getloadavg()))
 
     say("")
     for level, _calls_s, request_rps, trivial_rps, steps, _, doubles, _ in results:

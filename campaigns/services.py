@@ -15,12 +15,29 @@ from organizing.audit import audit_record
 from .models import Assessment, Campaign, Conversation, Outcome
 
 
+def _in_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("Call this inside transaction.atomic().")
+
+
 @transaction.atomic
 def assessment_record(
     *, actor, member: Member, campaign: Campaign, level: int, note: str = "",
     assessed_at: datetime | None = None, conversation: Conversation | None = None,
 ) -> Assessment:
     """Append an assessment; it becomes current unless it is back-dated before the current one."""
+    return _assessment_record(
+        actor=actor, member=member, campaign=campaign, level=level, note=note, assessed_at=assessed_at,
+        conversation=conversation,
+    )
+
+
+def _assessment_record(
+    *, actor, member: Member, campaign: Campaign, level: int, note: str = "",
+    assessed_at: datetime | None = None, conversation: Conversation | None = None,
+) -> Assessment:
+    """assessment_record's body, for services that already hold a transaction (no savepoint)."""
+    _in_transaction()
     if not 0 <= int(level) <= 5:
         raise ValidationError({"level": _("An assessment is a number from 0 to 5.")})
     assessed_at = assessed_at or timezone.now()
@@ -58,6 +75,23 @@ def conversation_log(
     call_back_at: datetime | None = None, assessment_level: int | None = None,
 ) -> Conversation:
     """Log a conversation (and its assessment); a do-not-contact outcome sets the member's flags."""
+    return _conversation_log(
+        actor=actor, member=member, campaign=campaign, channel=channel, outcome=outcome,
+        occurred_at=occurred_at, notes=notes, issues=issues, call_back_at=call_back_at,
+        assessment_level=assessment_level,
+    )
+
+
+def _conversation_log(
+    *, actor, member: Member, campaign: Campaign | None, channel: str, outcome: str,
+    occurred_at: datetime | None = None, notes: str = "", issues: Iterable[Tag] = (),
+    call_back_at: datetime | None = None, assessment_level: int | None = None,
+) -> Conversation:
+    """conversation_log's body, for services that already hold a transaction (no savepoint).
+
+    Nothing here is caught and retried, so a savepoint would only cost two round trips.
+    """
+    _in_transaction()
     occurred_at = occurred_at or timezone.now()
     if occurred_at > timezone.now() + timezone.timedelta(minutes=5):
         raise ValidationError({"occurred_at": _("A conversation cannot be dated in the future.")})
@@ -84,8 +118,7 @@ def conversation_log(
     if outcome == Outcome.DO_NOT_CONTACT:
         member_set_do_not_contact(actor=actor, member=member)
     if assessment_level is not None and campaign is not None:
-        # Already inside this transaction and nothing is caught here: no savepoint needed.
-        assessment_record.__wrapped__(
+        _assessment_record(
             actor=actor, member=member, campaign=campaign, level=assessment_level,
             assessed_at=occurred_at, conversation=conversation,
         )

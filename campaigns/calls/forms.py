@@ -12,6 +12,7 @@ from organizing.models import Role, User
 
 from ..models import CallList, Outcome, SurveyQuestion
 from ..selectors import assessment_levels, campaigns_visible_to
+from .selectors import assessment_levels_memoised, campaign_owners_memoised
 
 # One key per outcome, shown on screen; the same keys in both languages so habits carry over.
 OUTCOME_KEYS = {
@@ -28,9 +29,9 @@ OUTCOME_KEYS = {
 
 class CallForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
-    phone = forms.TypedChoiceField(
-        label=_("Number dialled"), coerce=int, required=False, widget=forms.RadioSelect
-    )
+    # Which of the member's numbers; the service checks it is theirs (and asks, for a wrong
+    # number, when they have several), so the form needs no query to validate it.
+    phone = forms.IntegerField(label=_("Number dialled"), required=False, min_value=1)
     call_back_at = forms.DateTimeField(
         label=_("Call back at"), required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -52,23 +53,18 @@ class CallForm(forms.Form):
     follow_up_note = forms.CharField(label=_("Follow-up note"), required=False, max_length=2000)
     organizer_action_needed = forms.BooleanField(label=_("Organizer action needed"), required=False)
 
-    def __init__(self, *args, phones, questions, assignees, **kwargs):
+    def __init__(self, *args, questions, assignees, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["phone"].choices = [(p.pk, p.display) for p in phones]
-        if phones:
-            self.fields["phone"].initial = phones[0].pk
-        # Validating needs only the values 1–5; the labels are read when the form is shown.
+        # Validating needs only the values 1–5; the screen shows the scale's wording.
         self.fields["assessment"].choices = [(value, str(value)) for value in range(1, 6)]
-        self.fields["follow_up_assignee"].choices = [(u.pk, str(u)) for u in assignees]
+        self.fields["follow_up_assignee"].choices = [(pk, str(pk)) for pk in assignees]
         self.questions = list(questions)
         for question in self.questions:
             name = f"q{question.pk}"
             if question.kind == SurveyQuestion.Kind.YES_NO:
-                field = forms.ChoiceField(
-                    choices=[("yes", _("Yes")), ("no", _("No"))], widget=forms.RadioSelect, required=False
-                )
+                field = forms.ChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))], required=False)
             elif question.kind == SurveyQuestion.Kind.CHOICE:
-                field = forms.ChoiceField(choices=question.choice_pairs, widget=forms.RadioSelect, required=False)
+                field = forms.ChoiceField(choices=question.choice_pairs, required=False)
             elif question.maps_to == SurveyQuestion.MapsTo.EMAIL:
                 field = forms.EmailField(required=False)
             else:
@@ -83,23 +79,61 @@ class CallForm(forms.Form):
             self.add_error("call_back_at", _("Say when to call back."))
         elif outcome == Outcome.CALL_BACK and data["call_back_at"] <= timezone.now():
             self.add_error("call_back_at", _("Choose a time in the future."))
-        if outcome == Outcome.WRONG_NUMBER and len(self.fields["phone"].choices) > 1 and not data.get("phone"):
-            self.add_error("phone", _("Which number was wrong?"))
         return data
-
-    def label_levels(self, levels=None) -> None:
-        """Give the assessment choices their wording, for display."""
-        labels = {lv.value: lv.label for lv in (assessment_levels() if levels is None else levels)}
-        self.fields["assessment"].choices = [
-            (value, f"{value} {labels[value]}" if value in labels else str(value)) for value in range(1, 6)
-        ]
-
-    @property
-    def question_fields(self):
-        return [self[f"q{q.pk}"] for q in self.questions]
 
     def answers(self) -> dict[int, str]:
         return {q.pk: self.cleaned_data.get(f"q{q.pk}") or "" for q in self.questions}
+
+
+def call_form_display(form: CallForm | None, *, questions, user, campaign_id: int) -> dict:
+    """What the call screen's hand-written inputs show: choices, the values typed, the errors.
+
+    Django's widget rendering costs more than the rest of the screen together, so the template
+    writes each input itself; the Form still does all the validating.
+    """
+    data = form.data if form is not None else {}
+    errors = {name: list(errs) for name, errs in form.errors.items()} if form is not None else {}
+    non_field_errors = errors.pop("__all__", [])
+    outcome = data.get("outcome", "")
+    level = data.get("assessment", "")
+    labels = {lv.value: lv.label for lv in assessment_levels_memoised()}
+    question_inputs = []
+    for question in questions:
+        name = f"q{question.pk}"
+        if question.kind == SurveyQuestion.Kind.YES_NO:
+            choices = [("yes", _("Yes")), ("no", _("No"))]
+        elif question.kind == SurveyQuestion.Kind.CHOICE:
+            choices = question.choice_pairs
+        else:
+            choices = None
+        question_inputs.append({
+            "name": name, "label": question.label, "choices": choices, "value": data.get(name, ""),
+            "type": "email" if question.maps_to == SurveyQuestion.MapsTo.EMAIL else "text",
+            "errors": errors.get(name, []),
+        })
+    chosen_assignee = str(data.get("follow_up_assignee", ""))
+    assignees = [(user.pk, str(user))] + [
+        (pk, name) for pk, name in campaign_owners_memoised(campaign_id) if pk != user.pk
+    ]
+    return {
+        "values": data,
+        "errors": errors,
+        "non_field_errors": non_field_errors,
+        "outcomes": [
+            {"value": value, "label": label, "key": OUTCOME_KEYS[value], "checked": value == outcome}
+            for value, label in Outcome.choices
+        ],
+        "levels": [
+            {"value": str(value), "label": f"{value} {labels[value]}" if value in labels else str(value),
+             "checked": str(value) == level}
+            for value in range(1, 6)
+        ],
+        "assignees": [
+            {"value": pk, "label": name, "selected": str(pk) == chosen_assignee} for pk, name in assignees
+        ],
+        "question_inputs": question_inputs,
+        "chosen_phone": data.get("phone", ""),
+    }
 
 
 class CallListForm(forms.ModelForm):

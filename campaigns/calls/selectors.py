@@ -4,7 +4,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -139,6 +140,13 @@ def call_lists_visible_to(user) -> QuerySet[CallList]:
     return CallList.objects.filter(Q(campaign__in=campaigns_visible_to(user)) | Q(created_by=user))
 
 
+def call_list_closed_for(*, user, call_list_id: int) -> bool:
+    """Whether this is a closed list the mobilizer was assigned to (a message, not a 404)."""
+    if not getattr(user, "is_authenticated", False) or user.role != Role.MOBILIZER:
+        return False
+    return CallList.objects.filter(pk=call_list_id, mobilizers=user, status=CallList.Status.CLOSED).exists()
+
+
 def call_lists_managed_by(user) -> QuerySet[CallList]:
     """Lists a user may build, change and oversee (never a mobilizer)."""
     if not getattr(user, "is_authenticated", False) or user.role == Role.MOBILIZER:
@@ -154,22 +162,44 @@ def call_list_get_managed(*, user, call_list_id: int) -> CallList:
     return call_lists_managed_by(user).select_related("campaign").get(pk=call_list_id)
 
 
-def call_entry_get_claimed(*, user, call_list: CallList, entry_id: int) -> CallListEntry:
-    """The entry the user is calling now (their own claim on a list they may open), or DoesNotExist.
+def call_entry_get_claimed(*, user, call_list_id: int, entry_id: int) -> CallListEntry:
+    """The entry the user is calling now, with its list, campaign and member, or DoesNotExist.
 
-    No member-scope subquery is needed: the list is already one the user may open, and only
-    the claimant can open a claimed entry.
+    One query: the list must be one the user may open (assigned, for a mobilizer), and the
+    entry must be their own claim on it.
     """
-    return (
-        CallListEntry.objects.select_related("member__worksite", "member__department", "member__shift")
-        .only(
-            "id", "call_list_id", "state", "claimed_by_id", "claimed_at", "claim_expires_at", "attempts",
-            "member__id", "member__first_name", "member__last_name", "member__preferred_name",
-            "member__pronouns", "member__language", "member__worksite__name",
-            "member__department__name", "member__shift__name",
-        )
-        .get(pk=entry_id, call_list=call_list, state=CallListEntry.State.CLAIMED, claimed_by=user)
+    return CallListEntry.objects.select_related("call_list__campaign", "member").get(
+        pk=entry_id, call_list_id=call_list_id, call_list__in=call_lists_visible_to(user).values("pk"),
+        state=CallListEntry.State.CLAIMED, claimed_by=user,
     )
+
+
+# The member as the call screen shows them, with their places' names and whether they have any
+# history at all, in one statement: most calls on a fresh list go to people nobody has called
+# yet, whose screen then needs no history query. Written out because the ORM's version (three
+# joins, three EXISTS annotations) cost more CPU to build than to run, on every call.
+_SCREEN_MEMBER_SQL = """
+SELECT m.*, w.name AS worksite_name, d.name AS department_name, s.name AS shift_name,
+    EXISTS (SELECT 1 FROM campaigns_conversation c WHERE c.member_id = m.id) AS has_conversations,
+    EXISTS (SELECT 1 FROM campaigns_conversation c
+            JOIN campaigns_conversation_issues ci ON ci.conversation_id = c.id
+            WHERE c.member_id = m.id) AS has_issues,
+    EXISTS (SELECT 1 FROM campaigns_assessment a
+            WHERE a.member_id = m.id AND a.campaign_id = %(campaign)s) AS has_assessments,
+    EXISTS (SELECT 1 FROM campaigns_followup f
+            WHERE f.member_id = m.id AND f.closed_at IS NULL) AS has_follow_ups
+FROM members_member m
+LEFT JOIN members_worksite w ON w.id = m.worksite_id
+LEFT JOIN members_department d ON d.id = m.department_id
+LEFT JOIN members_shift s ON s.id = m.shift_id
+WHERE m.id = %(member)s"""
+
+
+def call_member_for_screen(*, entry: CallListEntry, call_list: CallList) -> Member:
+    """The member of an entry the user holds, as the call screen shows them (see above)."""
+    return next(iter(Member.objects.raw(
+        _SCREEN_MEMBER_SQL, {"member": entry.member_id, "campaign": call_list.campaign_id}
+    )))
 
 
 def call_entry_current_claim(*, user, call_list: CallList) -> CallListEntry | None:
@@ -184,51 +214,64 @@ def call_entry_current_claim(*, user, call_list: CallList) -> CallListEntry | No
     )
 
 
-def call_form_inputs(*, member: Member, call_list: CallList) -> dict:
-    """What the call form needs: the numbers that may be dialled and the list's questions."""
-    return {
-        "phones": list(
-            member.phones.filter(status=Phone.Status.VALID).only("id", "member_id", "number", "kind")
-        ),
-        "questions": list(call_list.questions.all()),
-    }
+def call_list_questions(*, call_list: CallList) -> list[SurveyQuestion]:
+    return list(call_list.questions.all())
+
+
+def member_phones_callable(*, member: Member) -> list[Phone]:
+    """The numbers that may be dialled (wrong numbers are never shown again)."""
+    return list(member.phones.filter(status=Phone.Status.VALID).only("id", "member_id", "number", "kind"))
 
 
 def member_call_history(*, member: Member, call_list: CallList) -> dict:
     """What a mobilizer reads about the member they are calling.
 
-    Plain values rather than model instances: this page is rendered on every call.
+    Plain values rather than model instances: this page is rendered on every call. A member
+    read by call_member_for_screen skips the sections it knows are empty.
     """
-    outcomes = dict(Outcome.choices)
-    conversations = list(
-        Conversation.objects.filter(member=member)
-        .order_by("-occurred_at")
-        .values("occurred_at", "outcome", "notes", "user__full_name")[:5]
-    )
-    for conversation in conversations:
-        conversation["outcome_label"] = outcomes.get(conversation["outcome"], conversation["outcome"])
-    return {
-        "conversations": conversations,
-        "assessments": list(
+    def has(flag: str) -> bool:
+        return bool(getattr(member, flag, True))
+
+    conversations, past_issues, assessments, follow_ups = [], [], [], []
+    if has("has_conversations"):
+        outcomes = dict(Outcome.choices)
+        conversations = list(
+            Conversation.objects.filter(member=member)
+            .order_by("-occurred_at")
+            .values("occurred_at", "outcome", "notes", "user__full_name")[:5]
+        )
+        for conversation in conversations:
+            conversation["outcome_label"] = outcomes.get(conversation["outcome"], conversation["outcome"])
+    if has("has_issues"):
+        past_issues = list(
+            Tag.objects.filter(conversations__member=member).distinct().values_list("name", flat=True)
+        )
+    if has("has_assessments"):
+        assessments = list(
             Assessment.objects.filter(member=member, campaign_id=call_list.campaign_id)
             .order_by("-assessed_at")
             .values("assessed_at", "level", "assessed_by__full_name")[:10]
-        ),
-        "follow_ups": list(
+        )
+    if has("has_follow_ups"):
+        follow_ups = list(
             FollowUp.objects.open().filter(member=member).order_by("due_date")
             .values("due_date", "note", "assignee__full_name", "organizer_action_needed")
-        ),
-        "past_issues": list(
-            Tag.objects.filter(conversations__member=member).distinct().values_list("name", flat=True)
-        ),
+        )
+    return {
+        "conversations": conversations,
+        "assessments": assessments,
+        "follow_ups": follow_ups,
+        "past_issues": past_issues,
         "script": call_list.script_for(member.language),
     }
 
 
 def member_call_context(*, member: Member, call_list: CallList) -> dict:
     """Everything the call screen shows about the member."""
-    return {**call_form_inputs(member=member, call_list=call_list),
-            **member_call_history(member=member, call_list=call_list)}
+    return {
+        "phones": member_phones_callable(member=member),
+        **member_call_history(member=member, call_list=call_list),
+    }
 
 
 def _hours(delta: timedelta) -> float:
@@ -299,20 +342,31 @@ def call_list_stats(*, call_list: CallList) -> dict:
     }
 
 
+# Shown on every call screen: written out, as its ORM version (four filtered counts) cost more
+# to build than to run. It reads the call_mobilizer_time index.
+_COUNTS_SQL = """
+SELECT
+    SUM(CASE WHEN submitted_at >= %(midnight)s THEN 1 ELSE 0 END),
+    SUM(CASE WHEN submitted_at >= %(midnight)s AND outcome = %(reached)s THEN 1 ELSE 0 END),
+    SUM(CASE WHEN submitted_at >= %(session)s THEN 1 ELSE 0 END),
+    SUM(CASE WHEN submitted_at >= %(session)s AND outcome = %(reached)s THEN 1 ELSE 0 END)
+FROM campaigns_call
+WHERE mobilizer_id = %(user)s AND submitted_at >= %(since)s"""
+
+
 def mobilizer_counts(*, user, session_started: datetime | None) -> dict:
     """The user's own calls and reaches for this session and today."""
     midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     session_started = session_started or midnight
-    return Call.objects.filter(
-        mobilizer=user, submitted_at__gte=min(session_started, midnight)
-    ).aggregate(
-        day_calls=Count("id", filter=Q(submitted_at__gte=midnight)),
-        day_reached=Count("id", filter=Q(submitted_at__gte=midnight, outcome=Outcome.REACHED)),
-        session_calls=Count("id", filter=Q(submitted_at__gte=session_started)),
-        session_reached=Count(
-            "id", filter=Q(submitted_at__gte=session_started, outcome=Outcome.REACHED)
-        ),
-    )
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNTS_SQL, {
+            "user": user.pk, "reached": Outcome.REACHED, "midnight": adapt(midnight),
+            "session": adapt(session_started), "since": adapt(min(session_started, midnight)),
+        })
+        row = cursor.fetchone()
+    names = ("day_calls", "day_reached", "session_calls", "session_reached")
+    return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
 
 
 def follow_ups_for(user) -> dict:
@@ -346,23 +400,6 @@ def follow_up_get_closable(*, user, follow_up_id: int) -> FollowUp:
     if user.role == Role.MOBILIZER:
         qs = qs.filter(assignee=user)
     return qs.select_related("member").get(pk=follow_up_id)
-
-
-def claimable_entries(*, call_list: CallList, user, now: datetime) -> QuerySet[CallListEntry]:
-    """Entries this user may claim now, unordered (the claim service orders and locks one)."""
-    valid_phone = Phone.objects.filter(member_id=OuterRef("member_id"), status=Phone.Status.VALID)
-    qs = CallListEntry.objects.filter(call_list=call_list).filter(
-        Q(state=CallListEntry.State.QUEUED, attempts__lt=call_list.max_attempts)
-        & (Q(next_call_at__isnull=True) | Q(next_call_at__lte=now))
-        | Q(state=CallListEntry.State.CLAIMED, claim_expires_at__lte=now)
-    )
-    qs = qs.filter(Exists(valid_phone), member__do_not_phone=False)
-    if call_list.match_language and not getattr(user, "speaks_french", False):
-        qs = qs.exclude(member__language="fr")
-    turf_ids = list(call_list.turfs.filter(mobilizers=user).values_list("id", flat=True))
-    if turf_ids:
-        qs = qs.filter(turf_id__in=turf_ids)
-    return qs
 
 
 @dataclass

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,8 +26,8 @@ from ..models import (
     SurveyQuestion,
     Turf,
 )
-from ..services import conversation_log
-from .selectors import FILTER_KEYS, call_list_refresh_plan, claimable_entries
+from ..services import _conversation_log, _in_transaction
+from .selectors import FILTER_KEYS, call_list_refresh_plan
 
 State = CallListEntry.State
 # Outcomes that put the member back in the queue after the list's cool-down.
@@ -369,46 +369,85 @@ def survey_question_restore(*, actor, question: SurveyQuestion) -> SurveyQuestio
     return question
 
 
+@transaction.atomic
 def call_next_claim(*, actor, call_list: CallList) -> CallListEntry | None:
-    """Claim the next member to call on the list, or None when nobody is due.
+    """Claim the next member to call on the list (or keep your live claim); None when nobody is due."""
+    return _call_next_claim(actor=actor, call_list=call_list)
 
-    One short transaction. On PostgreSQL the candidate row is locked with FOR UPDATE SKIP
-    LOCKED, so concurrent claimants each lock a different row instead of waiting or
-    double-claiming; a row whose claim has expired is claimable again. On SQLite the
-    IMMEDIATE transaction mode already serialises writers, and select_for_update is a no-op.
+
+# The claim's one SELECT, written out: the call desk runs it on every call, and composing it
+# with the ORM cost more CPU than everything else in the request. It picks the user's own live
+# claim, else the first member due again (a call-back time or the end of a cool-down), else the
+# first fresh one; COALESCE stops at the first subquery that finds a row, and each is a short
+# range scan of its partial queue index (call_entry_queue, call_entry_fresh).
+_CLAIMABLE = """
+    FROM campaigns_calllistentry c
+    JOIN members_member mem ON mem.id = c.member_id
+    WHERE c.call_list_id = %(list)s
+      AND ((c.state = %(queued)s AND c.attempts < %(max_attempts)s
+            AND (c.next_call_at IS NULL OR c.next_call_at <= %(now)s))
+           OR (c.state = %(claimed)s AND c.claim_expires_at <= %(now)s))
+      AND NOT mem.do_not_phone
+      AND EXISTS (SELECT 1 FROM members_phone p WHERE p.member_id = c.member_id AND p.status = %(valid)s)
+      {language}
+      -- A mobilizer given turfs on this list calls only there; one without turfs, anywhere.
+      AND (c.turf_id IN (SELECT tm.turf_id FROM campaigns_turf_mobilizers tm
+                         JOIN campaigns_turf t ON t.id = tm.turf_id
+                         WHERE t.call_list_id = %(list)s AND tm.user_id = %(user)s)
+           OR NOT EXISTS (SELECT 1 FROM campaigns_turf_mobilizers tm
+                          JOIN campaigns_turf t ON t.id = tm.turf_id
+                          WHERE t.call_list_id = %(list)s AND tm.user_id = %(user)s))"""
+_CLAIM_SQL = """
+SELECT e.* FROM campaigns_calllistentry e
+WHERE e.id = COALESCE(
+    (SELECT m.id FROM campaigns_calllistentry m
+     WHERE m.call_list_id = %(list)s AND m.state = %(claimed)s AND m.claimed_by_id = %(user)s
+       AND m.claim_expires_at > %(now)s
+     ORDER BY m.claimed_at, m.id LIMIT 1),
+    (SELECT c.id {claimable} AND c.next_call_at <= %(now)s ORDER BY c.next_call_at, c.id LIMIT 1 {lock}),
+    (SELECT c.id {claimable} AND c.next_call_at IS NULL ORDER BY c.id LIMIT 1 {lock})
+)"""
+
+
+def _claim_sql(*, exclude_french: bool) -> str:
+    # On PostgreSQL the candidates are locked with FOR UPDATE SKIP LOCKED, so concurrent
+    # claimants each lock a different row instead of waiting or double-claiming. SQLite has no
+    # row locks; its IMMEDIATE transactions already serialise writers.
+    lock = "FOR UPDATE OF c SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    claimable = _CLAIMABLE.format(language="AND mem.language <> 'fr'" if exclude_french else "")
+    return _CLAIM_SQL.format(claimable=claimable, lock=lock)
+
+
+def _call_next_claim(*, actor, call_list: CallList) -> CallListEntry | None:
+    """call_next_claim's body, inside the caller's transaction: one SELECT, one UPDATE, one audit row.
+
+    An expired claim is claimable again.
     """
+    _in_transaction()  # outside one, the row lock would end with the SELECT
     now = timezone.now()
-    # No savepoint when called inside call_submit_and_claim_next: nothing here is caught and retried.
-    with transaction.atomic(savepoint=False):
-        mine = (
-            CallListEntry.objects.select_for_update(of=("self",))
-            .filter(call_list=call_list, state=State.CLAIMED, claimed_by=actor, claim_expires_at__gt=now)
-            .first()
-        )
-        if mine is not None:
-            return mine
-        candidates = claimable_entries(call_list=call_list, user=actor, now=now).select_for_update(
-            skip_locked=True, of=("self",)
-        )
-        # Members due again (a call-back time or the end of a cool-down) come first, then fresh
-        # ones. Two queries rather than one ORDER BY over both, so each is a short range scan of
-        # the partial queue index instead of a walk past every member still cooling down.
-        entry = (
-            candidates.filter(next_call_at__lte=now).order_by("next_call_at", "id").first()
-            or candidates.filter(next_call_at__isnull=True).order_by("id").first()
-        )
-        if entry is None:
-            return None
-        previous = entry.claimed_by_id if entry.state == State.CLAIMED else None
-        entry.state = State.CLAIMED
-        entry.claimed_by = actor
-        entry.claimed_at = now
-        entry.claim_expires_at = now + call_list.claim_duration
-        entry.save(update_fields=["state", "claimed_by", "claimed_at", "claim_expires_at"])
-        audit_record(
-            actor=actor, verb="call.claim", object_type="members.member", object_id=entry.member_id,
-            changes={"call_list": call_list.pk, "expired_claim_of": previous},
-        )
+    exclude_french = call_list.match_language and not getattr(actor, "speaks_french", False)
+    params = {
+        "list": call_list.pk, "user": actor.pk, "now": connection.ops.adapt_datetimefield_value(now),
+        "max_attempts": call_list.max_attempts, "queued": State.QUEUED, "claimed": State.CLAIMED,
+        "valid": Phone.Status.VALID,
+    }
+    entry = next(iter(CallListEntry.objects.raw(_claim_sql(exclude_french=exclude_french), params)), None)
+    if entry is None:
+        return None
+    if entry.state == State.CLAIMED and entry.claimed_by_id == actor.pk and entry.claim_expires_at > now:
+        return entry
+    previous = entry.claimed_by_id if entry.state == State.CLAIMED else None
+    entry.state = State.CLAIMED
+    entry.claimed_by = actor
+    entry.claimed_at = now
+    entry.claim_expires_at = now + call_list.claim_duration
+    CallListEntry.objects.filter(pk=entry.pk).update(
+        state=entry.state, claimed_by=actor, claimed_at=now, claim_expires_at=entry.claim_expires_at
+    )
+    audit_record(
+        actor=actor, verb="call.claim", object_type="members.member", object_id=entry.member_id,
+        changes={"call_list": call_list.pk, "expired_claim_of": previous},
+    )
     return entry
 
 
@@ -452,15 +491,39 @@ def call_submit(
     organizer_action_needed: bool = False, questions: Iterable[SurveyQuestion] | None = None,
 ) -> Call:
     """Save one call and everything said on it, and move the member along the queue."""
+    return _call_submit(
+        actor=actor, entry=entry, outcome=outcome, phone=phone, assessment_level=assessment_level,
+        answers=answers, notes=notes, issues=issues, call_back_at=call_back_at,
+        follow_up_due=follow_up_due, follow_up_note=follow_up_note,
+        follow_up_assignee=follow_up_assignee, organizer_action_needed=organizer_action_needed,
+        questions=questions,
+    )
+
+
+def _call_submit(
+    *, actor, entry: CallListEntry, outcome: str, phone: Phone | None = None,
+    assessment_level: int | None = None, answers: dict[int, str] | None = None, notes: str = "",
+    issues: Iterable[str] = (), call_back_at: datetime | None = None,
+    follow_up_due: date | None = None, follow_up_note: str = "", follow_up_assignee=None,
+    organizer_action_needed: bool = False, questions: Iterable[SurveyQuestion] | None = None,
+) -> Call:
+    """call_submit's body, inside the caller's transaction.
+
+    `entry` may come with its list, campaign and member already loaded (the call screen's
+    query); only its queue state is read again here, under a row lock.
+    """
+    _in_transaction()
     now = timezone.now()
     # Lock the entry: a lapsed claim may have been taken by someone else meanwhile.
-    entry = (
-        CallListEntry.objects.select_for_update(of=("self",))
-        .select_related("call_list__campaign", "member")
-        .get(pk=entry.pk)
+    locked = (
+        CallListEntry.objects.select_for_update()
+        .filter(pk=entry.pk)
+        .values_list("state", "claimed_by_id", "claimed_at", "attempts")
+        .first()
     )
-    if entry.state != State.CLAIMED or entry.claimed_by_id != actor.pk:
+    if locked is None or locked[0] != State.CLAIMED or locked[1] != actor.pk:
         raise ValidationError(_("This member is no longer yours to call: your claim expired."))
+    entry.state, entry.claimed_by_id, entry.claimed_at, entry.attempts = locked
     call_list, member = entry.call_list, entry.member
     if outcome == Outcome.CALL_BACK:
         if call_back_at is None or call_back_at <= now:
@@ -469,11 +532,15 @@ def call_submit(
         call_back_at = None
     if phone is not None and phone.member_id != member.pk:
         raise ValidationError({"phone": _("Choose one of this member's numbers.")})
+    if outcome == Outcome.WRONG_NUMBER and phone is None:
+        valid = list(member.phones.filter(status=Phone.Status.VALID)[:2])
+        if len(valid) > 1:
+            raise ValidationError({"phone": _("Which number was wrong?")})
+        phone = valid[0] if valid else None
     if assessment_level is not None and not 0 < int(assessment_level) <= 5:
         assessment_level = None
 
-    # The undecorated body: call_submit's transaction is enough, no savepoint inside it.
-    conversation = conversation_log.__wrapped__(
+    conversation = _conversation_log(
         actor=actor, member=member, campaign=call_list.campaign, channel="phone", outcome=outcome,
         occurred_at=now, notes=notes, issues=_tags(issues), call_back_at=call_back_at,
         assessment_level=assessment_level,
@@ -568,9 +635,10 @@ def call_submit_and_claim_next(
     The claim still locks with SKIP LOCKED, so holding the saved entry's lock until the end
     makes nobody wait; if saving fails, nothing is claimed.
     """
-    # The undecorated body: no savepoint inside this transaction (any error rolls it all back).
-    saved = call_submit.__wrapped__(actor=actor, entry=entry, **call)
-    return saved, (call_next_claim(actor=actor, call_list=call_list) if claim_next else None)
+    saved = _call_submit(actor=actor, entry=entry, **call)
+    if not claim_next:
+        return saved, None
+    return saved, _call_next_claim(actor=actor, call_list=call_list)
 
 
 @transaction.atomic

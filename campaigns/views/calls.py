@@ -1,6 +1,7 @@
 """The call desk: the mobilizer's call screen, follow-ups, oversight and the list builder."""
 
 from datetime import datetime
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,11 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect, push_url, replace_url
+
+from members.models import Phone
+from organizing.models import User
 
 from ..calls import selectors as sel
 from ..calls import services
 from ..calls.forms import (
-    OUTCOME_KEYS,
     AssignForm,
     CallForm,
     CallListForm,
@@ -25,17 +29,42 @@ from ..calls.forms import (
     QuestionMoveForm,
     StatusForm,
     TurfForm,
+    call_form_display,
 )
 from ..models import CallList, CallListEntry, FollowUp, Outcome, SurveyQuestion, Turf
 
 SESSION_KEY = "call_session_started"
 
 
+class ListClosed(Exception):
+    """A mobilizer reached a list of theirs that its organizer has closed."""
+
+
 def _visible_list(user, call_list_id: int) -> CallList:
     try:
         return sel.call_list_get_visible(user=user, call_list_id=call_list_id)
     except CallList.DoesNotExist:
+        if sel.call_list_closed_for(user=user, call_list_id=call_list_id):
+            raise ListClosed from None
         raise Http404 from None
+
+
+def _closed_list_to_index(view):
+    """A mobilizer on a list closed under them is told so and sent to their lists (nothing is saved)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ListClosed:
+            if request.method == "POST" and "outcome" in request.POST:
+                messages.error(request, _("This list was closed by its organizer: the call was not saved."))
+            else:
+                messages.info(request, _("This list was closed by its organizer."))
+            url = reverse("calls:index")
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+    return wrapper
 
 
 def _managed_list(user, call_list_id: int) -> CallList:
@@ -72,6 +101,7 @@ def index(request):
     })
 
 
+@_closed_list_to_index
 @login_required
 def desk(request, call_list_id: int):
     call_list = _visible_list(request.user, call_list_id)
@@ -81,111 +111,166 @@ def desk(request, call_list_id: int):
     return render(request, "calls/desk.html", {"call_list": call_list, "counts": _counts(request)})
 
 
-def _claim_and_go(request, call_list: CallList):
-    return _go_to(request, call_list, services.call_next_claim(actor=request.user, call_list=call_list))
+def _to_desk(request, call_list_id: int):
+    """Back to the desk; an htmx request is sent there as a whole page."""
+    url = reverse("calls:desk", args=[call_list_id])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def _go_to(request, call_list: CallList, entry: CallListEntry | None):
-    if entry is None:
-        messages.info(request, _("Nobody on this list is due for a call right now."))
-        return redirect("calls:desk", call_list_id=call_list.pk)
-    return redirect("calls:call", call_list_id=call_list.pk, entry_id=entry.pk)
+def _nobody_due(request, call_list: CallList):
+    messages.info(request, _("Nobody on this list is due for a call right now."))
+    return _to_desk(request, call_list.pk)
 
 
+@_closed_list_to_index
 @login_required
 @require_POST
 def next_member(request, call_list_id: int):
     call_list = _visible_list(request.user, call_list_id)
     if call_list.status != CallList.Status.OPEN:
         messages.info(request, _("This list is not open for calls."))
-        return redirect("calls:desk", call_list_id=call_list.pk)
-    return _claim_and_go(request, call_list)
+        return _to_desk(request, call_list.pk)
+    entry = services.call_next_claim(actor=request.user, call_list=call_list)
+    if entry is None:
+        return _nobody_due(request, call_list)
+    if request.htmx:
+        # The call screen comes back in this response, and the address bar follows it.
+        return _screen(request, call_list, entry, history="push")
+    return redirect("calls:call", call_list_id=call_list.pk, entry_id=entry.pk)
 
 
-def _assignees(user, call_list: CallList) -> list:
-    """Who a follow-up can be given to: the caller, or the people running the campaign."""
-    return [user] + [u for u in call_list.campaign.owners.all() if u.pk != user.pk]
+def _assignee_ids(request, call_list: CallList) -> list[int]:
+    """Who a follow-up may be given to: the caller, or the people running the campaign.
+
+    Validating a follow-up given to someone else reads the owners afresh; the caller alone needs
+    no query on every call.
+    """
+    chosen = request.POST.get("follow_up_assignee", "") if request.method == "POST" else ""
+    if chosen in ("", str(request.user.pk)):
+        return [request.user.pk]
+    return [request.user.pk] + list(
+        call_list.campaign.owners.exclude(pk=request.user.pk).values_list("pk", flat=True)
+    )
 
 
-def _assignees_for_submit(request, call_list: CallList) -> list | None:
-    """None when the full list is not needed to validate the submit (no query on every call)."""
-    if request.method == "POST" and request.POST.get("follow_up_assignee", "") not in ("", str(request.user.pk)):
-        return _assignees(request.user, call_list)
-    return None
+def _claimed_entry(request, call_list_id: int, entry_id: int) -> CallListEntry | None:
+    """The user's claimed entry; None for a stale address on their list; 404 off their lists."""
+    try:
+        return sel.call_entry_get_claimed(user=request.user, call_list_id=call_list_id, entry_id=entry_id)
+    except CallListEntry.DoesNotExist:
+        call_list = _visible_list(request.user, call_list_id)
+        if not call_list.entries.filter(pk=entry_id).exists():
+            raise Http404 from None
+        return None
 
 
+@_closed_list_to_index
 @login_required
 def call(request, call_list_id: int, entry_id: int):
-    call_list = _visible_list(request.user, call_list_id)
-    try:
-        entry = sel.call_entry_get_claimed(user=request.user, call_list=call_list, entry_id=entry_id)
-    except CallListEntry.DoesNotExist:
-        raise Http404 from None
-    member = entry.member
-    inputs = sel.call_form_inputs(member=member, call_list=call_list)
-    assignees = _assignees_for_submit(request, call_list)
-    form = CallForm(
-        request.POST or None, phones=inputs["phones"], questions=inputs["questions"],
-        assignees=assignees or [request.user],
-    )
-    if request.method == "POST" and form.is_valid():
+    entry = _claimed_entry(request, call_list_id, entry_id)
+    if entry is None:
+        # Saved, given back or expired (a reload, the back button, a second tab): the desk opens
+        # the live claim if there is one. Nothing is written.
+        if request.method == "POST":
+            messages.error(request, _("This member is no longer yours to call: your claim expired."))
+        return _to_desk(request, call_list_id)
+    call_list, member = entry.call_list, entry.member
+    questions = sel.call_list_questions(call_list=call_list)
+    if request.method != "POST":
+        return _screen(request, call_list, entry, questions=questions)
+    form = CallForm(request.POST, questions=questions, assignees=_assignee_ids(request, call_list))
+    phone = _wrong_phone(form, member)
+    if form.is_valid():
         data = form.cleaned_data
-        phone = next((p for p in inputs["phones"] if p.pk == data.get("phone")), None)
-        assignee = next((u for u in assignees or () if u.pk == data.get("follow_up_assignee")), None)
+        open_list = call_list.status == CallList.Status.OPEN
         try:
             _call, next_entry = services.call_submit_and_claim_next(
-                actor=request.user, entry=entry, call_list=call_list,
-                claim_next=call_list.status == CallList.Status.OPEN, outcome=data["outcome"], phone=phone,
+                actor=request.user, entry=entry, call_list=call_list, claim_next=open_list,
+                outcome=data["outcome"], phone=phone,
                 assessment_level=data.get("assessment"), answers=form.answers(), notes=data["notes"],
                 issues=data["issues"].split(","), call_back_at=data.get("call_back_at"),
                 follow_up_due=data.get("follow_up_due"), follow_up_note=data["follow_up_note"],
-                follow_up_assignee=assignee, organizer_action_needed=data["organizer_action_needed"],
-                questions=inputs["questions"],
+                follow_up_assignee=_follow_up_assignee(data.get("follow_up_assignee"), request.user),
+                organizer_action_needed=data["organizer_action_needed"], questions=questions,
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for name, errors in exc.error_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
-            else:
+            if not hasattr(exc, "error_dict"):
                 messages.error(request, " ".join(exc.messages))
-                return redirect("calls:desk", call_list_id=call_list.pk)
+                return _to_desk(request, call_list.pk)
+            for name, errors in exc.error_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
         else:
             messages.success(request, _("Saved: %(name)s.") % {"name": member.display_name})
-            if call_list.status != CallList.Status.OPEN:
-                return redirect("calls:desk", call_list_id=call_list.pk)
-            return _go_to(request, call_list, next_entry)
-    if assignees is None:
-        # Shown (again): offer everyone a follow-up can go to.
-        form.fields["follow_up_assignee"].choices = [(request.user.pk, str(request.user))] + [
-            (pk, name) for pk, name in sel.campaign_owners_memoised(call_list.campaign_id)
-            if pk != request.user.pk
-        ]
-    form.label_levels(sel.assessment_levels_memoised())
-    chosen_outcome = form["outcome"].value()
-    chosen_level = str(form["assessment"].value() or "")
-    chosen_phone = form["phone"].value()
-    return render(request, "calls/call.html", {
-        "call_list": call_list, "entry": entry, "member": member, "form": form,
-        "counts": _counts(request), **inputs,
-        **sel.member_call_history(member=member, call_list=call_list),
-        "chosen_phone": int(chosen_phone) if str(chosen_phone or "").isdigit() else None,
-        "outcomes": [
-            {"value": value, "label": label, "key": OUTCOME_KEYS[value], "checked": value == chosen_outcome}
-            for value, label in Outcome.choices
-        ],
-        "assessments_choices": [
-            {"value": str(value), "label": label, "checked": str(value) == chosen_level}
-            for value, label in form.fields["assessment"].choices
-        ],
-    }, status=400 if form.errors else 200)
+            if not open_list:
+                return _to_desk(request, call_list.pk)
+            if next_entry is None:
+                return _nobody_due(request, call_list)
+            if request.htmx:
+                # One request per call: the next member's screen comes back with this answer.
+                return _screen(request, call_list, next_entry, questions=questions, history="replace")
+            return redirect("calls:call", call_list_id=call_list.pk, entry_id=next_entry.pk)
+    return _screen(request, call_list, entry, questions=questions, form=form)
+
+
+def _wrong_phone(form: CallForm, member) -> Phone | None:
+    """The number a wrong-number call names; only that outcome needs to read the member's numbers."""
+    if not form.is_valid() or form.cleaned_data["outcome"] != Outcome.WRONG_NUMBER:
+        return None
+    chosen = form.cleaned_data.get("phone")
+    if chosen is None:
+        return None  # the service takes their only number, or asks which one
+    phone = next((p for p in sel.member_phones_callable(member=member) if p.pk == chosen), None)
+    if phone is None:
+        form.add_error("phone", _("Choose one of this member's numbers."))
+    return phone
+
+
+def _follow_up_assignee(pk: int | None, user):
+    """The caller, or one of the campaign's owners (already checked by the form)."""
+    if pk is None or pk == user.pk:
+        return user
+    return User.objects.get(pk=pk)
+
+
+def _screen(
+    request, call_list: CallList, entry: CallListEntry, *, questions: list | None = None,
+    form: CallForm | None = None, history: str | None = None,
+):
+    """The call screen: the whole page, or for htmx only the call desk's part of it.
+
+    `history` says how the address bar follows an htmx answer: "push" when the screen replaces
+    the desk, "replace" when it replaces the previous member's screen (so Back leaves the desk
+    instead of stepping through members already called).
+    """
+    if questions is None:
+        questions = sel.call_list_questions(call_list=call_list)
+    member = sel.call_member_for_screen(entry=entry, call_list=call_list)
+    url = reverse("calls:call", args=[call_list.pk, entry.pk])
+    fragment = bool(request.htmx) and not request.htmx.history_restore_request
+    context = {
+        "call_list": call_list, "entry": entry, "member": member, "url": url, "fragment": fragment,
+        "counts": _counts(request),
+        **sel.member_call_context(member=member, call_list=call_list),
+        **call_form_display(
+            form, questions=questions, user=request.user, campaign_id=call_list.campaign_id,
+        ),
+    }
+    status = 400 if form is not None and form.errors else 200
+    template = "calls/_call_screen.html" if fragment else "calls/call.html"
+    response = render(request, template, context, status=status)
+    response["Vary"] = "HX-Request"
+    if fragment and history == "push":
+        push_url(response, url)
+    elif fragment and history == "replace":
+        replace_url(response, url)
+    return response
 
 
 @login_required
 @require_POST
 def release(request, call_list_id: int, entry_id: int):
-    call_list = _visible_list(request.user, call_list_id)
     try:
-        entry = sel.call_entry_get_claimed(user=request.user, call_list=call_list, entry_id=entry_id)
+        entry = sel.call_entry_get_claimed(user=request.user, call_list_id=call_list_id, entry_id=entry_id)
     except CallListEntry.DoesNotExist:
         raise Http404 from None
     services.call_release(actor=request.user, entry=entry)

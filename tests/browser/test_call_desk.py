@@ -28,9 +28,28 @@ def _focused_name(page) -> str:
     return page.evaluate("document.activeElement && document.activeElement.name || ''")
 
 
+def _swap(page, key: str) -> None:
+    """Press a key that makes htmx replace the screen in place (no page load), and wait for it."""
+    page.evaluate(
+        "() => { window.__settled = false; document.body.addEventListener('htmx:afterSettle',"
+        " () => { window.__settled = true; }, {once: true}); }"
+    )
+    page.keyboard.press(key)
+    page.wait_for_function("() => window.__settled === true")
+
+
 def _save_and_next(page) -> None:
-    with page.expect_navigation():
-        page.keyboard.press("Control+Enter")
+    """One request: the answer is the next member's screen, and the address follows it."""
+    _swap(page, "Control+Enter")
+    _on_the_screen_of_the_current_claim(page)
+
+
+def _on_the_screen_of_the_current_claim(page) -> None:
+    entry = CallListEntry.objects.get(state="claimed")
+    assert page.url.endswith(reverse("calls:call", args=[entry.call_list_id, entry.pk])), page.url
+    assert page.locator("#call-desk").get_attribute("data-entry") == str(entry.pk)
+    # Keyboard and screen-reader users land on the new member's name.
+    assert page.evaluate("document.activeElement && document.activeElement.id") == "member-name"
 
 
 def _member_on_screen(page) -> str:
@@ -82,8 +101,8 @@ def test_a_french_mobilizer_works_five_calls_by_keyboard_and_oversight_shows_the
         page.keyboard.press("Enter")
     assert_accessible(page, csp_errors=csp_errors)
     page.locator("[data-next-button]").focus()
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    _swap(page, "Enter")
+    _on_the_screen_of_the_current_claim(page)
 
     # Call 1: reached, assessed 2, with a note.
     assert "Aubin" in _member_on_screen(page)

@@ -209,12 +209,20 @@ def test_closing_a_list_takes_it_off_the_desk_and_next_refuses(
     assert organizer_client.get(reverse("calls:oversight", args=[call_list.pk])).status_code == 200
     refused = organizer_client.post(reverse("calls:next", args=[call_list.pk]), follow=True)
     assert "This list is not open for calls." in refused.content.decode()
-    # The mobilizer no longer sees the list, and cannot claim from it.
+    # The mobilizer no longer sees the list; its addresses tell them it closed and write nothing.
     client = Client()
     client.force_login(mobilizer)
     assert "Hospital calls" not in client.get(reverse("calls:index")).content.decode()
     before = snapshot()
-    assert client.post(reverse("calls:next", args=[call_list.pk])).status_code == 404
+    refused = client.post(reverse("calls:next", args=[call_list.pk]), follow=True)
+    assert refused.redirect_chain[-1][0] == reverse("calls:index")
+    assert "This list was closed by its organizer." in refused.content.decode()
+    # The call they were on when it closed is refused with a message, never a 404.
+    lost = client.post(
+        reverse("calls:call", args=[call_list.pk, entry.pk]), {"outcome": Outcome.REACHED}, follow=True,
+    )
+    assert "This list was closed by its organizer: the call was not saved." in lost.content.decode()
+    assert client.get(reverse("calls:desk", args=[call_list.pk])).url == reverse("calls:index")
     assert snapshot() == before
     # Reopened, it is back on their desk.
     organizer_client.post(reverse("calls:status", args=[call_list.pk]), {"status": "open"})

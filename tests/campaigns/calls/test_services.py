@@ -275,3 +275,31 @@ def test_members_due_again_come_before_fresh_ones(phone_list):
     CallListEntry.objects.filter(pk=last.pk).update(state=State.DONE)
     fresh = call_next_claim(actor=a, call_list=call_list)
     assert fresh.pk not in (last.pk, cooling.pk)
+
+
+def test_a_mobilizer_counts_their_own_calls_for_the_session_and_the_day(phone_list):
+    from campaigns.calls.selectors import mobilizer_counts
+
+    a, b = make_mobilizer(1), make_mobilizer(2)
+    call_list = phone_list(3, mobilizers=[a, b])
+    started = timezone.now() - timedelta(seconds=1)
+    for actor, outcome in ((a, Outcome.REACHED), (a, Outcome.NO_ANSWER), (b, Outcome.REACHED)):
+        call_submit(actor=actor, entry=call_next_claim(actor=actor, call_list=call_list), outcome=outcome)
+    assert mobilizer_counts(user=a, session_started=started) == {
+        "day_calls": 2, "day_reached": 1, "session_calls": 2, "session_reached": 1,
+    }
+    later_session = mobilizer_counts(user=a, session_started=timezone.now() + timedelta(seconds=1))
+    assert (later_session["session_calls"], later_session["day_calls"]) == (0, 2)
+
+
+def test_the_claims_body_refuses_to_run_outside_a_transaction(phone_list):
+    from django.db import transaction
+
+    from campaigns.calls.services import _call_next_claim
+
+    a = make_mobilizer(1)
+    call_list = phone_list(1, mobilizers=[a])
+    with mock.patch.object(transaction.get_connection(), "in_atomic_block", False):
+        with pytest.raises(transaction.TransactionManagementError):
+            _call_next_claim(actor=a, call_list=call_list)
+    assert not CallListEntry.objects.filter(state=State.CLAIMED).exists()

@@ -311,3 +311,104 @@ def test_the_screen_shows_a_changed_scale_wording_and_a_new_owner_at_once(
     page = mobilizer_client.get(url).content.decode()
     assert "Leaning our way today" in page
     assert f'<option value="{organizer.pk}">{organizer}</option>' in page
+
+
+HX = {"HX-Request": "true"}
+
+
+def _second_member(world, call_list):
+    nextone = f.MemberFactory(worksite=world["site_a"], local=world["local_a"], first_name="Noor", last_name="Next")
+    f.PhoneFactory(member=nextone, number="+16135550177")
+    return CallListEntry.objects.create(call_list=call_list, member=nextone)
+
+
+def test_with_htmx_next_answers_with_the_call_screen_and_its_address(world, mobilizer_client, alice_entry):
+    call_list = world["call_list"]
+    response = mobilizer_client.post(reverse("calls:next", args=[call_list.pk]), headers=HX)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<html" not in page and 'id="call-desk"' in page and "Alice Tremblay" in page
+    assert response["HX-Push-Url"] == reverse("calls:call", args=[call_list.pk, alice_entry.pk])
+    assert "HX-Request" in response["Vary"]
+
+
+def test_with_htmx_one_request_saves_the_call_and_shows_the_next_member(
+    world, mobilizer_client, alice_entry, django_assert_max_num_queries
+):
+    call_list = world["call_list"]
+    next_entry = _second_member(world, call_list)
+    mobilizer_client.post(reverse("calls:next", args=[call_list.pk]))
+    url = reverse("calls:call", args=[call_list.pk, alice_entry.pk])
+    # Session, user, entry, questions, the save (conversation, assessment, entry, call, audit
+    # rows), the claim, then the next screen (member, counts, phones): no per-field queries.
+    with django_assert_max_num_queries(30):
+        response = mobilizer_client.post(url, {"outcome": "reached", "assessment": "2"}, headers=HX)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<html" not in page and "Noor Next" in page and "tel:+16135550177" in page
+    assert "Saved: Alice Tremblay." in page
+    assert response["HX-Replace-Url"] == reverse("calls:call", args=[call_list.pk, next_entry.pk])
+    assert Call.objects.get(entry=alice_entry).outcome == "reached"
+    assert Assessment.objects.get(member=world["alice"], is_current=True).level == 2
+    next_entry.refresh_from_db()
+    assert next_entry.state == State.CLAIMED
+
+
+def test_with_htmx_a_refused_call_comes_back_with_its_errors_and_writes_nothing(
+    world, mobilizer_client, alice_entry
+):
+    call_list = world["call_list"]
+    mobilizer_client.post(reverse("calls:next", args=[call_list.pk]))
+    before = snapshot()
+    url = reverse("calls:call", args=[call_list.pk, alice_entry.pk])
+    response = mobilizer_client.post(url, {"outcome": "call_back", "notes": "Kept"}, headers=HX)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "<html" not in page and "Say when to call back." in page and ">Kept</textarea>" in page
+    assert "HX-Replace-Url" not in response
+    assert snapshot() == before
+
+
+def test_with_htmx_the_last_call_sends_the_browser_to_the_desk(world, mobilizer_client, alice_entry):
+    call_list = world["call_list"]
+    mobilizer_client.post(reverse("calls:next", args=[call_list.pk]))
+    url = reverse("calls:call", args=[call_list.pk, alice_entry.pk])
+    response = mobilizer_client.post(url, {"outcome": "refused"}, headers=HX)
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == reverse("calls:desk", args=[call_list.pk])
+    assert "Nobody on this list is due" in mobilizer_client.get(response["HX-Redirect"]).content.decode()
+
+
+def test_reloading_a_saved_call_never_posts_it_again(world, mobilizer_client, alice_entry):
+    """Without JavaScript: POST, 302, GET. A reload or Back on the old address only shows the desk."""
+    call_list = world["call_list"]
+    next_entry = _second_member(world, call_list)
+    mobilizer_client.post(reverse("calls:next", args=[call_list.pk]))
+    url = reverse("calls:call", args=[call_list.pk, alice_entry.pk])
+    response = mobilizer_client.post(url, {"outcome": "no_answer"})
+    next_url = reverse("calls:call", args=[call_list.pk, next_entry.pk])
+    assert response.status_code == 302 and response.url == next_url
+    assert mobilizer_client.get(next_url).status_code == 200
+    before = snapshot()
+    stale = mobilizer_client.get(url)
+    assert stale.status_code == 302 and stale.url == reverse("calls:desk", args=[call_list.pk])
+    assert mobilizer_client.get(stale.url).url == next_url
+    # A second POST of the old form is refused: the claim is gone.
+    again = mobilizer_client.post(url, {"outcome": "no_answer"})
+    assert again.status_code == 302 and again.url == reverse("calls:desk", args=[call_list.pk])
+    assert snapshot() == before
+
+
+def test_a_wrong_number_with_two_numbers_asks_which_one(world, mobilizer_client, alice_entry):
+    call_list = world["call_list"]
+    f.PhoneFactory(member=world["alice"], number="+16135550123", is_primary=False)
+    mobilizer_client.post(reverse("calls:next", args=[call_list.pk]))
+    before = snapshot()
+    url = reverse("calls:call", args=[call_list.pk, alice_entry.pk])
+    response = mobilizer_client.post(url, {"outcome": "wrong_number"})
+    assert response.status_code == 400 and "Which number was wrong?" in response.content.decode()
+    bob_phone = f.PhoneFactory(member=world["bob"], number="+16135550111")
+    response = mobilizer_client.post(url, {"outcome": "wrong_number", "phone": bob_phone.pk})
+    assert response.status_code == 400
+    assert Phone.objects.get(pk=bob_phone.pk).status == "valid"
+    assert snapshot()[:5] == before[:5]
