@@ -295,7 +295,7 @@ def test_a_mobilizer_counts_their_own_calls_for_the_session_and_the_day(phone_li
 def test_the_claims_body_refuses_to_run_outside_a_transaction(phone_list):
     from django.db import transaction
 
-    from campaigns.calls.services import _call_next_claim
+    from campaigns.calls.services.desk import _call_next_claim
 
     a = make_mobilizer(1)
     call_list = phone_list(1, mobilizers=[a])
