@@ -2,14 +2,13 @@
 
 import csv
 import io
-import json
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from organizing.models import Role
 
 from ..models import Email, ImportJob, ImportPreset, ImportRow, ImportSeen, Member, Phone
 from ..selectors import scope_for
-from . import reading
+from . import reading, sql
 from .engine import Matcher, Row, Structure, write_chunk
 from .mapping import DEFAULT_MATCH_ORDER, FIELDS, headers_key, mapping_from_preset, suggest_mapping
 from .values import RowError, normalize_row
@@ -224,18 +223,7 @@ def _stage(job: ImportJob, rows: list[Row]) -> None:
             if row.changes else row.data, row.action, row.error_column[:255], row.reason[:255],
             row.member_id, employee, email, phone,
         ))
-    if connection.vendor == "postgresql":
-        table = ImportRow._meta.db_table
-        columns = ", ".join(f'"{c}"' for c in STAGING_COLUMNS)
-        with connection.cursor() as cursor:
-            with cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-                for record in records:
-                    copy.write_row([json.dumps(v) if isinstance(v, (list, dict)) else v for v in record])
-    else:
-        ImportRow.objects.bulk_create(
-            [ImportRow(**dict(zip(STAGING_COLUMNS, record, strict=True))) for record in records],
-            batch_size=500,
-        )
+    sql.insert(ImportRow, STAGING_COLUMNS, records)
 
 
 def _json_changes(row: Row) -> dict:
@@ -307,7 +295,7 @@ def import_preview_run(job_id: int) -> None:
     if done == 0:
         _fail(job, _("The file has a header row but no rows of data."))
         return
-    _analyze(ImportRow)
+    sql.analyze(ImportRow)
     _mark_duplicates(job)
     counts = dict(ImportRow.objects.filter(job=job).values_list("action").annotate(n=Count("id")))
     missing = _missing_query(job, scope).exclude(
@@ -373,21 +361,21 @@ def import_commit_run(job_id: int) -> None:
                 ImportRow.objects.filter(job=job, row_number__gt=locked.checkpoint)
                 .exclude(action=ImportRow.Action.REJECTED)
                 .order_by("row_number")
-                .values_list("row_number", "raw", "data")[:size]
+                .values_list("id", "row_number", "data")[:size]
             )
             if not staged:
                 _finish(locked, scope)
                 break
-            rows = [Row(row_number=n, raw=raw, data={k: v for k, v in data.items() if k != "_changes"})
-                    for n, raw, data in staged]
+            rows = [Row(row_number=n, raw=None, staged_id=i,
+                        data={k: v for k, v in data.items() if k != "_changes"})
+                    for i, n, data in staged]
             matcher.run(rows)
             counts = write_chunk(job=locked, rows=rows, matcher=matcher)
-            for row in rows:
-                if row.rejected:
-                    ImportRow.objects.filter(job=job, row_number=row.row_number).update(
-                        action=ImportRow.Action.REJECTED, error_column=row.error_column[:255],
-                        reason=row.reason[:255],
-                    )
+            # Rows the database refuses now (it changed since the preview) join the rejected ones.
+            sql.update(ImportRow, ("action", "error_column", "reason"), [
+                (row.staged_id, ImportRow.Action.REJECTED.value, row.error_column[:255], row.reason[:255])
+                for row in rows if row.rejected
+            ])
             ImportJob.objects.filter(pk=job.pk).update(
                 checkpoint=rows[-1].row_number,
                 rows_done=F("rows_done") + len(rows),
@@ -398,27 +386,14 @@ def import_commit_run(job_id: int) -> None:
             )
         created += counts["new"]
         if created - analyzed_at >= (1000 if analyzed_at == 0 else 50_000):
-            _analyze(Member, Phone, Email)
+            sql.analyze(Member, Phone, Email)
             analyzed_at = created
     if created:
-        _analyze(Member, Phone, Email)
+        sql.analyze(Member, Phone, Email)
     job.refresh_from_db()
     ImportRow.objects.filter(job=job).exclude(action=ImportRow.Action.REJECTED).delete()
     _delete_file(job)
     log.info("import %s committed", job.pk)
-
-
-def _analyze(*models) -> None:
-    """Refresh PostgreSQL's statistics after a bulk load.
-
-    A table that grew from nothing within one import still has the planner's empty-table
-    estimates; the next chunks' lookups would then scan it whole, and the import turns
-    quadratic.
-    """
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models))
 
 
 def _finish(job: ImportJob, scope) -> None:
