@@ -10,7 +10,6 @@ staging rows in chunks and writes each chunk and its checkpoint in one transacti
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,10 +29,7 @@ from ..models import (
 )
 from ..selectors import Scope
 from . import sql
-from .values import DATE_FIELDS, FLAG_FIELDS, RowError
-
-# Names repeat across a list (worksites, departments, last names): fold each once.
-cached_fold = lru_cache(maxsize=65536)(fold)
+from .values import DATE_FIELDS, FLAG_FIELDS, RowError, cached_fold
 
 # Member columns an import may set, from the row's values.
 TEXT_COLUMNS = ("first_name", "last_name", "preferred_name", "pronouns", "employee_number",

@@ -21,7 +21,7 @@ from ..selectors import scope_for
 from . import reading, sql
 from .engine import Matcher, Row, Structure, write_chunk
 from .mapping import DEFAULT_MATCH_ORDER, FIELDS, headers_key, mapping_from_preset, suggest_mapping
-from .values import RowError, normalize_row
+from .values import RowError, RowNormalizer
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,8 @@ def _columns(job: ImportJob) -> dict[str, str]:
 
 def _file_rows(job: ImportJob) -> Iterator[Row]:
     path = Path(settings.MEDIA_ROOT) / job.file_path
-    mapping = {int(i): f for i, f in job.mapping.items()}
+    normalize = RowNormalizer({int(i): f for i, f in job.mapping.items()}, job.headers,
+                              date_order=job.date_order)
     rows = reading.iter_rows(path, file_format=job.file_format, encoding=job.encoding,
                              delimiter=job.delimiter, sheet_name=job.sheet_name)
     for number, raw in enumerate(rows, start=1):
@@ -193,7 +194,7 @@ def _file_rows(job: ImportJob) -> Iterator[Row]:
             continue
         row = Row(row_number=number, raw=raw)
         try:
-            row.data = normalize_row(raw, mapping, job.headers, date_order=job.date_order)
+            row.data = normalize(raw)
         except RowError as exc:
             row.reject(exc.field, exc.reason)
         yield row
