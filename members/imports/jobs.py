@@ -266,27 +266,34 @@ def import_preview_run(job_id: int) -> None:
     matcher = Matcher(job=job, scope=scope, structure=Structure(job=job, create=False),
                       columns=_columns(job))
     done = 0
+    cancelled = False
     samples: list[dict] = []
     try:
-        for chunk in _chunks(_file_rows(job), chunk_rows()):
-            if done + len(chunk) > reading.max_rows():
-                raise reading.ImportFileError(_("The file has more than the limit of %(rows)s rows.") % {
-                    "rows": f"{reading.max_rows():,}"
-                })
-            matcher.run(chunk)
-            for row in chunk:
-                if row.action == "update" and len(samples) < SAMPLE_CHANGES:
-                    samples.append({
-                        "row": row.row_number,
-                        "name": " ".join(filter(None, [row.data.get("first_name"), row.data.get("last_name")])),
-                        "changes": [[str(FIELDS.get(k.removesuffix("_id"), k)), str(b or ""), str(a)]
-                                    for k, (b, a) in _json_changes(row).items()],
+        with sql.chunk_commits():
+            for chunk in _chunks(_file_rows(job), chunk_rows()):
+                if done + len(chunk) > reading.max_rows():
+                    raise reading.ImportFileError(_("The file has more than the limit of %(rows)s rows.") % {
+                        "rows": f"{reading.max_rows():,}"
                     })
-            _stage(job, chunk)
-            done += len(chunk)
-            if not _progress(job, done):
-                ImportRow.objects.filter(job=job).delete()
-                return
+                matcher.run(chunk)
+                for row in chunk:
+                    if row.action == "update" and len(samples) < SAMPLE_CHANGES:
+                        samples.append({
+                            "row": row.row_number,
+                            "name": " ".join(filter(None, [row.data.get("first_name"), row.data.get("last_name")])),
+                            "changes": [[str(FIELDS.get(k.removesuffix("_id"), k)), str(b or ""), str(a)]
+                                        for k, (b, a) in _json_changes(row).items()],
+                        })
+                done += len(chunk)
+                with transaction.atomic():
+                    _stage(job, chunk)
+                    if not _progress(job, done):
+                        transaction.set_rollback(True)
+                        cancelled = True
+                        break
+        if cancelled:
+            ImportRow.objects.filter(job=job).delete()
+            return
     except reading.ImportFileError as exc:
         _fail(job, str(exc))
         return
@@ -353,42 +360,43 @@ def import_commit_run(job_id: int) -> None:
     matcher = Matcher(job=job, scope=scope, structure=structure, columns=_columns(job))
     size = chunk_rows()
     created = analyzed_at = 0
-    while True:
-        with transaction.atomic():
-            locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-            if locked.status != ImportJob.Status.COMMITTING:
-                return
-            staged = list(
-                ImportRow.objects.filter(job=job, row_number__gt=locked.checkpoint)
-                .exclude(action=ImportRow.Action.REJECTED)
-                .order_by("row_number")
-                .values_list("id", "row_number", "data")[:size]
-            )
-            if not staged:
-                _finish(locked, scope)
-                break
-            rows = [Row(row_number=n, raw=None, staged_id=i,
-                        data={k: v for k, v in data.items() if k != "_changes"})
-                    for i, n, data in staged]
-            matcher.run(rows)
-            counts = write_chunk(job=locked, rows=rows, matcher=matcher)
-            # Rows the database refuses now (it changed since the preview) join the rejected ones.
-            sql.update(ImportRow, ("action", "error_column", "reason"), [
-                (row.staged_id, ImportRow.Action.REJECTED.value, row.error_column[:255], row.reason[:255])
-                for row in rows if row.rejected
-            ])
-            ImportJob.objects.filter(pk=job.pk).update(
-                checkpoint=rows[-1].row_number,
-                rows_done=F("rows_done") + len(rows),
-                count_new=F("count_new") + counts["new"],
-                count_updated=F("count_updated") + counts["update"],
-                count_unchanged=F("count_unchanged") + counts["unchanged"],
-                count_rejected=F("count_rejected") + counts["rejected"],
-            )
-        created += counts["new"]
-        if created - analyzed_at >= (1000 if analyzed_at == 0 else 50_000):
-            sql.analyze(Member, Phone, Email)
-            analyzed_at = created
+    with sql.chunk_commits():
+        while True:
+            with transaction.atomic():
+                locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+                if locked.status != ImportJob.Status.COMMITTING:
+                    return
+                staged = list(
+                    ImportRow.objects.filter(job=job, row_number__gt=locked.checkpoint)
+                    .exclude(action=ImportRow.Action.REJECTED)
+                    .order_by("row_number")
+                    .values_list("id", "row_number", "data")[:size]
+                )
+                if not staged:
+                    _finish(locked, scope)
+                    break
+                rows = [Row(row_number=n, raw=None, staged_id=i,
+                            data={k: v for k, v in data.items() if k != "_changes"})
+                        for i, n, data in staged]
+                matcher.run(rows)
+                counts = write_chunk(job=locked, rows=rows, matcher=matcher)
+                # Rows the database refuses now (it changed since the preview) join the rejected ones.
+                sql.update(ImportRow, ("action", "error_column", "reason"), [
+                    (row.staged_id, ImportRow.Action.REJECTED.value, row.error_column[:255], row.reason[:255])
+                    for row in rows if row.rejected
+                ])
+                ImportJob.objects.filter(pk=job.pk).update(
+                    checkpoint=rows[-1].row_number,
+                    rows_done=F("rows_done") + len(rows),
+                    count_new=F("count_new") + counts["new"],
+                    count_updated=F("count_updated") + counts["update"],
+                    count_unchanged=F("count_unchanged") + counts["unchanged"],
+                    count_rejected=F("count_rejected") + counts["rejected"],
+                )
+            created += counts["new"]
+            if created - analyzed_at >= (1000 if analyzed_at == 0 else 50_000):
+                sql.analyze(Member, Phone, Email)
+                analyzed_at = created
     if created:
         sql.analyze(Member, Phone, Email)
     job.refresh_from_db()
@@ -398,6 +406,7 @@ def import_commit_run(job_id: int) -> None:
 
 
 def _finish(job: ImportJob, scope) -> None:
+    sql.durable()
     missing = 0
     if job.sync:
         seen = ImportSeen.objects.filter(job=job).values("member_id")

@@ -7,7 +7,8 @@ Both see the same rows and the same conflict rules, so an import has one outcome
 
 import itertools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from django.db import connection
@@ -170,3 +171,33 @@ def analyze(*models) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE " + ", ".join(_quote(m._meta.db_table) for m in models))
+
+
+@contextmanager
+def chunk_commits() -> Iterator[None]:
+    """Commit each chunk without waiting for its WAL flush (PostgreSQL's synchronous_commit off).
+
+    A commit then costs no disk round trip (about 30 ms here, per chunk). It stays safe: a
+    server crash can lose the last chunks committed, but whole — each chunk's rows together
+    with the job's checkpoint or progress — so the retried task redoes exactly those. The
+    step that marks a job finished runs after this block, or sets `durable()`, so it is
+    flushed with everything before it.
+    """
+    if not _postgres():
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    finally:
+        if connection.connection is not None and not connection.needs_rollback:
+            with connection.cursor() as cursor:
+                cursor.execute("SET synchronous_commit TO DEFAULT")
+
+
+def durable() -> None:
+    """Make the current transaction's commit wait for its WAL flush (and so every one before it)."""
+    if _postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO on")
