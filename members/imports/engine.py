@@ -43,6 +43,11 @@ MEMBER_COLUMNS = (
 )
 
 
+MEMBER_TABLE = Member._meta.db_table
+EMAIL_TABLE = Email._meta.db_table
+PHONE_TABLE = Phone._meta.db_table
+
+
 @dataclass(slots=True)
 class Row:
     row_number: int
@@ -249,20 +254,27 @@ class Matcher:
         by_employee: dict = defaultdict(set)
         # Always looked up: a new row must not take an employee number that is already used.
         if employee_keys:
-            found = Member.objects.filter(
-                employee_number__in=sql.values_in({k[1] for k in employee_keys})
-            ).values_list("id", "employer_id", "employee_number")
+            found = sql.select_joined(
+                f"SELECT m.id, m.employer_id, m.employee_number FROM {{values}} "
+                f"JOIN {MEMBER_TABLE} m ON m.employee_number = v.value",
+                {k[1] for k in employee_keys},
+            )
             for member_id, employer_id, number in found:
                 by_employee[(employer_id, number)].add(member_id)
         by_email: dict = defaultdict(set)
         if addresses and "email" in self.order:
-            found = Email.objects.filter(address__in=sql.values_in(addresses)).values_list("address", "member_id")
+            found = sql.select_joined(
+                f"SELECT e.address, e.member_id FROM {{values}} JOIN {EMAIL_TABLE} e ON e.address = v.value",
+                addresses,
+            )
             for address, member_id in found:
                 by_email[address].add(member_id)
         by_phone: dict = defaultdict(set)
         if numbers and "phone" in self.order:
-            found = Phone.objects.filter(number__in=sql.values_in(numbers)).values_list(
-                "number", "member_id", "member__last_name"
+            found = sql.select_joined(
+                f"SELECT p.number, p.member_id, m.last_name FROM {{values}} "
+                f"JOIN {PHONE_TABLE} p ON p.number = v.value JOIN {MEMBER_TABLE} m ON m.id = p.member_id",
+                numbers,
             )
             for number, member_id, last_name in found:
                 by_phone[(number, cached_fold(last_name))].add(member_id)
@@ -308,14 +320,22 @@ class Matcher:
         members, emails, phones = {}, defaultdict(set), defaultdict(set)
         if not ids:
             return members, emails, phones
-        members = {
-            m["id"]: m
-            for m in Member.objects.filter(id__in=sql.values_in(ids, "bigint")).values(*MEMBER_COLUMNS)
-        }
-        found = Email.objects.filter(member_id__in=sql.values_in(ids, "bigint")).values_list("member_id", "address")
+        columns = ", ".join(f"m.{c}" for c in MEMBER_COLUMNS)
+        found = sql.select_joined(
+            f"SELECT {columns} FROM {{values}} JOIN {MEMBER_TABLE} m ON m.id = v.value", ids, "bigint"
+        )
+        # Both backends hand back Python dates and booleans (Django registers sqlite3's converters).
+        members = {record[0]: dict(zip(MEMBER_COLUMNS, record, strict=True)) for record in found}
+        found = sql.select_joined(
+            f"SELECT e.member_id, e.address FROM {{values}} JOIN {EMAIL_TABLE} e ON e.member_id = v.value",
+            ids, "bigint",
+        )
         for member_id, address in found:
             emails[member_id].add(address)
-        found = Phone.objects.filter(member_id__in=sql.values_in(ids, "bigint")).values_list("member_id", "number")
+        found = sql.select_joined(
+            f"SELECT p.member_id, p.number FROM {{values}} JOIN {PHONE_TABLE} p ON p.member_id = v.value",
+            ids, "bigint",
+        )
         for member_id, number in found:
             phones[member_id].add(number)
         return members, emails, phones

@@ -2,13 +2,14 @@
 
 import csv
 import io
+import json
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -337,6 +338,24 @@ def _missing_query(job: ImportJob, scope):
 # --- commit ---
 
 
+def _staged_rows(job: ImportJob, *, after: int, size: int) -> list[Row]:
+    """The next staged rows to write, in file order (the original cells are not needed)."""
+    table = ImportRow._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, row_number, data FROM {table} WHERE job_id = %s AND row_number > %s "
+            f"AND action <> %s ORDER BY row_number LIMIT %s",
+            [job.pk, after, ImportRow.Action.REJECTED.value, size],
+        )
+        records = cursor.fetchall()
+    rows = []
+    for staged_id, number, data in records:
+        data = json.loads(data) if isinstance(data, str) else data
+        data.pop("_changes", None)
+        rows.append(Row(row_number=number, raw=None, staged_id=staged_id, data=data))
+    return rows
+
+
 def import_commit_run(job_id: int) -> None:
     """Write the staged rows in chunks; each chunk and its checkpoint commit together.
 
@@ -366,18 +385,10 @@ def import_commit_run(job_id: int) -> None:
                 locked = ImportJob.objects.select_for_update().get(pk=job.pk)
                 if locked.status != ImportJob.Status.COMMITTING:
                     return
-                staged = list(
-                    ImportRow.objects.filter(job=job, row_number__gt=locked.checkpoint)
-                    .exclude(action=ImportRow.Action.REJECTED)
-                    .order_by("row_number")
-                    .values_list("id", "row_number", "data")[:size]
-                )
-                if not staged:
+                rows = _staged_rows(job, after=locked.checkpoint, size=size)
+                if not rows:
                     _finish(locked, scope)
                     break
-                rows = [Row(row_number=n, raw=None, staged_id=i,
-                            data={k: v for k, v in data.items() if k != "_changes"})
-                        for i, n, data in staged]
                 matcher.run(rows)
                 counts = write_chunk(job=locked, rows=rows, matcher=matcher)
                 # Rows the database refuses now (it changed since the preview) join the rejected ones.

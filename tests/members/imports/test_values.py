@@ -3,9 +3,18 @@
 import random
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils import translation
 
-from members.imports.values import RowError, RowNormalizer, fast_phone, normalize_row
+from members.imports.values import (
+    PLAIN_EMAIL,
+    RowError,
+    RowNormalizer,
+    email_ok,
+    fast_phone,
+    normalize_row,
+)
 from members.phones import normalize_phone
 
 
@@ -81,3 +90,35 @@ def test_the_row_normalizer_checks_each_kind_of_column():
     assert result(["\x00", "", "", "", "", "", "", "extra"]) == {}
     assert result(["short"]) == {"first_name": "", "last_name": "short"}
     assert normalize_row(["Roy, Marie"], {0: "full_name"}, ["Name"]) == {"first_name": "Marie", "last_name": "Roy"}
+
+
+def email_texts() -> list[str]:
+    rng = random.Random(11)
+    texts = [
+        "a@b.co", "jean.gagnon@example.net", "x@localhost", "a..b@example.net", ".a@example.net",
+        "a.@example.net", "a@-example.net", "a@example-.net", "a@example.n", "a@example.123",
+        "a@[127.0.0.1]", "é@example.net", "a@exämple.net", "a@xn--exmple-cua.net", '"a b"@example.net',
+        "a b@example.net", "a@example.net\n", "a@example..net", "a@example.net.", "@example.net",
+        "a@", "a@b", "a+tag@sub.example.org", "a_b%c@x.io", "a@" + "l" * 63 + ".net",
+        "a@" + "l" * 64 + ".net", "a" * 250 + "@b.co", "a@b.c-d", "a@b.-cd", "a@b.cd-", "a@1.2.3.4",
+    ]
+    alphabet = "abcz09._%+-@!#'é\" "
+    for _ in range(4000):
+        texts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(3, 14))) + rng.choice(
+            ["", "@example.net", ".net", "@a.b", "@x-y.org", "@-x.org", "@x..org"]
+        ))
+    return texts
+
+
+def test_the_email_fast_path_only_accepts_what_django_accepts():
+    wrong = []
+    for text in email_texts():
+        address = text.lower()
+        try:
+            validate_email(address)
+            valid = True
+        except ValidationError:
+            valid = False
+        if email_ok(address) != (valid and len(address) <= 254) or (PLAIN_EMAIL.fullmatch(address) and not valid):
+            wrong.append(address)
+    assert wrong == []
