@@ -46,6 +46,7 @@ MEMBER_COLUMNS = (
 MEMBER_TABLE = Member._meta.db_table
 EMAIL_TABLE = Email._meta.db_table
 PHONE_TABLE = Phone._meta.db_table
+MEMBER_SELECT = ", ".join(f"m.{c}" for c in MEMBER_COLUMNS)
 
 
 @dataclass(slots=True)
@@ -236,12 +237,12 @@ class Matcher:
             self._decide(row, candidates)
             if row.member_id:
                 matched_ids.add(row.member_id)
-        members, emails, phones = self._load(matched_ids)
+        members = self._load(matched_ids)
         for row in live:
             if row.rejected:
                 continue
             if row.member_id:
-                self._diff(row, members[row.member_id], emails[row.member_id], phones[row.member_id])
+                self._diff(row, members[row.member_id])
             else:
                 self._new(row)
         return rows
@@ -251,26 +252,34 @@ class Matcher:
                          if r.data.get("employee_number") and r.ids.get("employer_id")}
         addresses = {r.data["email"] for r in rows if r.data.get("email")}
         numbers = {p[1] for r in rows for p in r.data.get("phones", [])}
+        # The employee-number lookup brings the members' columns too: most rows match by it.
+        self.loaded: dict[int, dict] = {}
         by_employee: dict = defaultdict(set)
         # Always looked up: a new row must not take an employee number that is already used.
         if employee_keys:
             found = sql.select_joined(
-                f"SELECT m.id, m.employer_id, m.employee_number FROM {{values}} "
-                f"JOIN {MEMBER_TABLE} m ON m.employee_number = v.value",
+                f"SELECT {MEMBER_SELECT} FROM {{values}} JOIN {MEMBER_TABLE} m ON m.employee_number = v.value",
                 {k[1] for k in employee_keys},
             )
-            for member_id, employer_id, number in found:
-                by_employee[(employer_id, number)].add(member_id)
+            for record in found:
+                member = dict(zip(MEMBER_COLUMNS, record, strict=True))
+                self.loaded[member["id"]] = member
+                by_employee[(member["employer_id"], member["employee_number"])].add(member["id"])
+        # Emails and phones are looked up whatever the order: besides matching, they tell which
+        # of a row's contact points its member already has.
         by_email: dict = defaultdict(set)
-        if addresses and "email" in self.order:
+        self.email_pairs: set[tuple[int, str]] = set()
+        if addresses:
             found = sql.select_joined(
                 f"SELECT e.address, e.member_id FROM {{values}} JOIN {EMAIL_TABLE} e ON e.address = v.value",
                 addresses,
             )
             for address, member_id in found:
                 by_email[address].add(member_id)
+                self.email_pairs.add((member_id, address))
         by_phone: dict = defaultdict(set)
-        if numbers and "phone" in self.order:
+        self.phone_pairs: set[tuple[int, str]] = set()
+        if numbers:
             found = sql.select_joined(
                 f"SELECT p.number, p.member_id, m.last_name FROM {{values}} "
                 f"JOIN {PHONE_TABLE} p ON p.number = v.value JOIN {MEMBER_TABLE} m ON m.id = p.member_id",
@@ -278,6 +287,7 @@ class Matcher:
             )
             for number, member_id, last_name in found:
                 by_phone[(number, cached_fold(last_name))].add(member_id)
+                self.phone_pairs.add((member_id, number))
         self.by_employee = by_employee
         return {"employee_number": by_employee, "email": by_email, "phone": by_phone}
 
@@ -316,29 +326,17 @@ class Matcher:
                 return
         row.member_id = member_id
 
-    def _load(self, ids: set[int]):
-        members, emails, phones = {}, defaultdict(set), defaultdict(set)
-        if not ids:
-            return members, emails, phones
-        columns = ", ".join(f"m.{c}" for c in MEMBER_COLUMNS)
-        found = sql.select_joined(
-            f"SELECT {columns} FROM {{values}} JOIN {MEMBER_TABLE} m ON m.id = v.value", ids, "bigint"
-        )
-        # Both backends hand back Python dates and booleans (Django registers sqlite3's converters).
-        members = {record[0]: dict(zip(MEMBER_COLUMNS, record, strict=True)) for record in found}
-        found = sql.select_joined(
-            f"SELECT e.member_id, e.address FROM {{values}} JOIN {EMAIL_TABLE} e ON e.member_id = v.value",
-            ids, "bigint",
-        )
-        for member_id, address in found:
-            emails[member_id].add(address)
-        found = sql.select_joined(
-            f"SELECT p.member_id, p.number FROM {{values}} JOIN {PHONE_TABLE} p ON p.member_id = v.value",
-            ids, "bigint",
-        )
-        for member_id, number in found:
-            phones[member_id].add(number)
-        return members, emails, phones
+    def _load(self, ids: set[int]) -> dict[int, dict]:
+        """The matched members' current values (most came with the employee-number lookup)."""
+        members = {i: self.loaded[i] for i in ids if i in self.loaded}
+        missing = ids - members.keys()
+        if missing:
+            found = sql.select_joined(
+                f"SELECT {MEMBER_SELECT} FROM {{values}} JOIN {MEMBER_TABLE} m ON m.id = v.value", missing, "bigint"
+            )
+            # Both backends hand back Python dates and booleans (Django registers sqlite3's converters).
+            members.update({record[0]: dict(zip(MEMBER_COLUMNS, record, strict=True)) for record in found})
+        return members
 
     def _incoming(self, row: Row) -> dict:
         """The row's values as member columns."""
@@ -357,7 +355,7 @@ class Matcher:
                 values[name] = True
         return values
 
-    def _diff(self, row: Row, member: dict, emails: set, phones: set) -> None:
+    def _diff(self, row: Row, member: dict) -> None:
         row.member = member
         incoming = self._incoming(row)
         after = {**member}
@@ -384,9 +382,9 @@ class Matcher:
             if owners - {member["id"]}:
                 row.reject(self.column("employee_number"), _("employee number already belongs to another member"))
                 return
-        if row.data.get("email") and row.data["email"] not in emails:
+        if row.data.get("email") and (member["id"], row.data["email"]) not in self.email_pairs:
             row.new_emails = [row.data["email"]]
-        row.new_phones = [p for p in row.data.get("phones", []) if p[1] not in phones]
+        row.new_phones = [p for p in row.data.get("phones", []) if (member["id"], p[1]) not in self.phone_pairs]
         row.changes = changes
         if row.new_emails:
             changes["email"] = (None, row.data["email"])
