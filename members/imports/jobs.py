@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -233,20 +233,26 @@ def _json_changes(row: Row) -> dict:
 
 
 def _mark_duplicates(job: ImportJob) -> None:
-    """Reject later rows that repeat an earlier row's person (set-based, after staging)."""
+    """Reject later rows that repeat an earlier row's person (set-based, after staging).
+
+    Key by key, in this order: a row is a duplicate when a row still accepted comes before it
+    with the same key — ROW_NUMBER() over the key, the same on SQLite and PostgreSQL.
+    """
     reason = _("duplicate of an earlier row in the file")
     columns = _columns(job)
+    table = ImportRow._meta.db_table
     targets = {"key_employee": "employee_number", "key_email": "email", "key_phone": "phone",
                "member_id": "last_name"}
-    for key, target in targets.items():
-        live = ImportRow.objects.filter(job=job).exclude(action=ImportRow.Action.REJECTED)
-        earlier = live.filter(**{key: OuterRef(key)}, row_number__lt=OuterRef("row_number"))
-        query = live.exclude(**{f"{key}__isnull": True})
-        if key != "member_id":
-            query = query.exclude(**{key: ""})
-        query.filter(Exists(earlier)).update(
-            action=ImportRow.Action.REJECTED, error_column=columns.get(target, target)[:255], reason=reason,
-        )
+    with connection.cursor() as cursor:
+        for key, target in targets.items():
+            present = f"{key} IS NOT NULL" if key == "member_id" else f"{key} <> ''"
+            cursor.execute(
+                f"UPDATE {table} SET action = %s, error_column = %s, reason = %s WHERE id IN ("
+                f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY row_number) AS n "
+                f"FROM {table} WHERE job_id = %s AND action <> %s AND {present}) AS ranked WHERE n > 1)",
+                [ImportRow.Action.REJECTED.value, columns.get(target, target)[:255], reason, job.pk,
+                 ImportRow.Action.REJECTED.value],
+            )
 
 
 def _progress(job: ImportJob, rows_done: int) -> bool:
