@@ -4,10 +4,7 @@ import csv
 import io
 import json
 import logging
-import queue
-import threading
 from collections.abc import Iterator
-from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -215,54 +212,6 @@ def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
-def _read_ahead(chunks: Iterator[list[Row]], depth: int = 2) -> Iterator[list[Row]]:
-    """Read and check the next chunks in a thread while the current one waits on the database.
-
-    Reading and checking rows is pure Python and touches no database; the chunk before spends
-    much of its time waiting on the database (lookups, staging COPY) with the GIL released.
-    The file's errors are raised here, in the caller's thread, as they would be without it.
-    """
-    language = translation.get_language()
-    results: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def hand_over(item) -> bool:
-        while not stop.is_set():
-            try:
-                results.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        # Reasons are written in the job owner's language, which is set per thread.
-        with translation.override(language):
-            try:
-                for chunk in chunks:
-                    if not hand_over(("chunk", chunk)):
-                        return
-                hand_over(("end", None))
-            except BaseException as exc:  # raised again in the caller's thread
-                hand_over(("error", exc))
-            finally:
-                chunks.close()
-
-    thread = threading.Thread(target=produce, name="import-read-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            kind, value = results.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            yield value
-    finally:
-        stop.set()
-        thread.join()
-
-
 STAGING_COLUMNS = ("job_id", "row_number", "raw", "data", "action", "error_column", "reason",
                    "member_id", "key_employee", "key_email", "key_phone")
 
@@ -327,8 +276,8 @@ def import_preview_run(job_id: int) -> None:
     cancelled = False
     samples: list[dict] = []
     try:
-        with sql.chunk_commits(), closing(_read_ahead(_chunks(_file_rows(job), chunk_rows()))) as chunks:
-            for chunk in chunks:
+        with sql.chunk_commits():
+            for chunk in _chunks(_file_rows(job), chunk_rows()):
                 if done + len(chunk) > reading.max_rows():
                     raise reading.ImportFileError(_("The file has more than the limit of %(rows)s rows.") % {
                         "rows": f"{reading.max_rows():,}"

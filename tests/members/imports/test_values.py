@@ -122,27 +122,3 @@ def test_the_email_fast_path_only_accepts_what_django_accepts():
         if email_ok(address) != (valid and len(address) <= 254) or (PLAIN_EMAIL.fullmatch(address) and not valid):
             wrong.append(address)
     assert wrong == []
-
-
-def test_read_ahead_hands_over_chunks_errors_and_language_and_stops_when_closed():
-    import threading
-    from contextlib import closing
-
-    from members.imports.jobs import _read_ahead
-
-    def chunks():
-        yield [translation.gettext("invalid email")]
-        yield [2]
-        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad byte")
-
-    with translation.override("fr"):
-        got = []
-        with pytest.raises(UnicodeDecodeError), closing(_read_ahead(chunks())) as ahead:
-            for chunk in ahead:
-                got.append(chunk)
-    assert got == [["courriel non valide"], [2]]
-
-    endless = (list(range(10)) for _ in iter(int, 1))
-    with closing(_read_ahead(endless)) as ahead:
-        assert next(ahead) == list(range(10))
-    assert not any(t.name == "import-read-ahead" for t in threading.enumerate())
