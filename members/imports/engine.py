@@ -65,6 +65,7 @@ class Row:
     new_phones: list[list[str]] = field(default_factory=list)
     # The matched member's current values (loaded with the chunk), and the staging row's id.
     member: dict | None = None
+    incoming: dict | None = None
     staged_id: int | None = None
 
     def reject(self, column: str, reason: str) -> None:
@@ -339,7 +340,9 @@ class Matcher:
         return members
 
     def _incoming(self, row: Row) -> dict:
-        """The row's values as member columns."""
+        """The row's values as member columns (worked out once per row)."""
+        if row.incoming is not None:
+            return row.incoming
         data, values = row.data, {}
         for name in (*TEXT_COLUMNS, *DEFAULTED_COLUMNS):
             if data.get(name):
@@ -353,6 +356,7 @@ class Matcher:
         for name in FLAG_FIELDS:
             if data.get(name):
                 values[name] = True
+        row.incoming = values
         return values
 
     def _diff(self, row: Row, member: dict) -> None:
@@ -413,8 +417,8 @@ class Matcher:
 
 
 def _search_name(values: dict) -> str:
-    # As Member.save() keeps it.
-    return fold(" ".join(filter(None, [values.get("first_name"), values.get("preferred_name"),
+    # As Member.save() keeps it (the same fold, remembered: full names repeat in big lists).
+    return cached_fold(" ".join(filter(None, [values.get("first_name"), values.get("preferred_name"),
                                        values.get("last_name")])))
 
 
@@ -491,17 +495,21 @@ def write_chunk(*, job: ImportJob, rows: list[Row], matcher: Matcher) -> dict[st
         sql.insert(model, *_contact_rows(model, now, new_contacts[model]))
         sql.insert(model, *_contact_rows(model, now, added_contacts[model]), ignore_conflicts=True)
 
-    seen = []
+    # The per-member trail. A member created just now has none yet; one matched may already
+    # have a row for this job (two rows of the file matching the same person).
+    seen_new, seen_matched = [], []
     for row in rows:
         counts[row.action] += 1
         if row.member_id and not row.rejected:
             changes = {k: [_plain(b), _plain(a)] for k, (b, a) in row.changes.items()}
-            seen.append((job.pk, row.member_id, row.row_number, row.action, changes))
-    sql.insert(ImportSeen, ("job_id", "member_id", "row_number", "action", "changes"), seen,
-               ignore_conflicts=True)
-    if job.sync and seen:
+            target = seen_new if row.action == "new" else seen_matched
+            target.append((job.pk, row.member_id, row.row_number, row.action, changes))
+    seen_columns = ("job_id", "member_id", "row_number", "action", "changes")
+    sql.insert(ImportSeen, seen_columns, seen_new)
+    sql.insert(ImportSeen, seen_columns, seen_matched, ignore_conflicts=True)
+    if job.sync and seen_matched:
         Member.objects.filter(
-            id__in=sql.values_in([s[1] for s in seen], "bigint"), missing_from_list_since__isnull=False
+            id__in=sql.values_in([s[1] for s in seen_matched], "bigint"), missing_from_list_since__isnull=False
         ).update(missing_from_list_since=None)
     return counts
 
