@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models.expressions import RawSQL
 
 _temp_names = itertools.count()
@@ -158,8 +158,8 @@ def allocate_ids(model, count: int) -> list[int]:
     """Reserve `count` primary keys for rows inserted with explicit ids.
 
     On PostgreSQL from the table's own sequence (safe beside other writers). On SQLite the
-    caller must already hold the write lock (any write in its transaction takes it), so the
-    highest id cannot move until the transaction ends.
+    caller's transaction must hold the write lock — the settings begin SQLite transactions
+    IMMEDIATE — so the highest id cannot move until it ends.
     """
     if count <= 0:
         return []
@@ -209,9 +209,12 @@ def chunk_commits() -> Iterator[None]:
     try:
         yield
     finally:
-        if connection.connection is not None and not connection.needs_rollback:
+        try:
             with connection.cursor() as cursor:
                 cursor.execute("SET synchronous_commit TO DEFAULT")
+        except DatabaseError:
+            # The connection broke (that is what is being raised): Django discards it.
+            pass
 
 
 def durable() -> None:
