@@ -458,12 +458,19 @@ def write_chunk(*, job: ImportJob, rows: list[Row], matcher: Matcher) -> dict[st
     if new_rows:
         defaults = _defaults(Member, now)
         columns = ["id", *defaults]
+        position = {name: index for index, name in enumerate(columns)}
+        template = [None, *defaults.values()]
+        search = position["search_name"]
         records = []
         for row, member_id in zip(new_rows, sql.allocate_ids(Member, len(new_rows)), strict=True):
             row.member_id = member_id
-            values = {**defaults, **matcher._incoming(row)}
-            values["search_name"] = _search_name(values)
-            records.append((member_id, *(values[c] for c in defaults)))
+            incoming = matcher._incoming(row)
+            record = template.copy()
+            record[0] = member_id
+            for name, value in incoming.items():
+                record[position[name]] = value
+            record[search] = _search_name(incoming)
+            records.append(record)
         sql.insert(Member, columns, records)
 
     # Changed fields of existing members: one statement per set of changed columns.
