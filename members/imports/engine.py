@@ -362,7 +362,6 @@ class Matcher:
     def _diff(self, row: Row, member: dict) -> None:
         row.member = member
         incoming = self._incoming(row)
-        after = {**member}
         changes = {}
         for name, value in incoming.items():
             current = member.get(name)
@@ -377,7 +376,8 @@ class Matcher:
                 change = current in ("", None)
             if change:
                 changes[name] = (current, value)
-                after[name] = value
+        # The member as the import would leave it (most rows change nothing).
+        after = {**member, **{name: value for name, (_before, value) in changes.items()}} if changes else member
         if not self.scope.everything and not (_in_scope(self.scope, member) and _in_scope(self.scope, after)):
             row.reject(self.column("worksite"), _("outside your scope"))
             return
