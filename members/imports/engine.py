@@ -11,7 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +28,8 @@ from ..models import (
     fold,
 )
 from ..selectors import Scope
-from .values import DATE_FIELDS, FLAG_FIELDS, RowError
+from . import sql
+from .values import DATE_FIELDS, FLAG_FIELDS, RowError, cached_fold
 
 # Member columns an import may set, from the row's values.
 TEXT_COLUMNS = ("first_name", "last_name", "preferred_name", "pronouns", "employee_number",
@@ -43,10 +43,16 @@ MEMBER_COLUMNS = (
 )
 
 
-@dataclass
+MEMBER_TABLE = Member._meta.db_table
+EMAIL_TABLE = Email._meta.db_table
+PHONE_TABLE = Phone._meta.db_table
+MEMBER_SELECT = ", ".join(f"m.{c}" for c in MEMBER_COLUMNS)
+
+
+@dataclass(slots=True)
 class Row:
     row_number: int
-    raw: list[str]
+    raw: list[str] | None
     data: dict = field(default_factory=dict)
     ids: dict = field(default_factory=dict)
     pending: list[str] = field(default_factory=list)
@@ -57,6 +63,10 @@ class Row:
     changes: dict = field(default_factory=dict)
     new_emails: list[str] = field(default_factory=list)
     new_phones: list[list[str]] = field(default_factory=list)
+    # The matched member's current values (loaded with the chunk), and the staging row's id.
+    member: dict | None = None
+    incoming: dict | None = None
+    staged_id: int | None = None
 
     def reject(self, column: str, reason: str) -> None:
         self.action = "rejected"
@@ -73,7 +83,7 @@ class Row:
             employee = f"{self.ids['employer_id']}|{self.data['employee_number']}"
         email = self.data.get("email", "")
         phones = self.data.get("phones") or []
-        phone = f"{phones[0][1]}|{fold(self.data.get('last_name', ''))}" if phones else ""
+        phone = f"{phones[0][1]}|{cached_fold(self.data.get('last_name', ''))}" if phones else ""
         return employee[:120], email[:254], phone[:140]
 
 
@@ -105,7 +115,7 @@ class Structure:
         data, ids = row.data, row.ids
         ids["employer_id"] = self.job.employer_id
         if data.get("employer"):
-            key = fold(data["employer"])
+            key = cached_fold(data["employer"])
             ids["employer_id"] = self.employers.get(key)
             if ids["employer_id"] is None:
                 if not self.job.create_structure:
@@ -123,7 +133,7 @@ class Structure:
         if data.get("shift"):
             self._resolve_child(row, "shift", self.shifts, Shift)
         if data.get("job_class"):
-            key = (ids.get("employer_id"), fold(data["job_class"]))
+            key = (ids.get("employer_id"), cached_fold(data["job_class"]))
             ids["job_class_id"] = self.job_classes.get(key)
             if ids["job_class_id"] is None:
                 if not self.job.create_structure or not ids.get("employer_id") and "employer" not in row.pending:
@@ -134,13 +144,13 @@ class Structure:
                 else:
                     row.pending.append("job_class")
         if data.get("local"):
-            ids["local_id"] = self.locals.get(fold(data["local"]))
+            ids["local_id"] = self.locals.get(cached_fold(data["local"]))
             if ids["local_id"] is None:
                 raise RowError("local", _("unknown local"))
 
     def _resolve_worksite(self, row: Row) -> None:
         data, ids = row.data, row.ids
-        name = fold(data["worksite"])
+        name = cached_fold(data["worksite"])
         employer_id = ids.get("employer_id")
         if employer_id:
             ids["worksite_id"] = self.worksites.get((employer_id, name))
@@ -172,7 +182,7 @@ class Structure:
         if not worksite_id and "worksite" not in row.pending:
             label = _("unknown department") if kind == "department" else _("unknown shift")
             raise RowError(kind, label + " " + _("(no worksite on the row)"))
-        key = (worksite_id, fold(data[kind]))
+        key = (worksite_id, cached_fold(data[kind]))
         ids[f"{kind}_id"] = table.get(key) if worksite_id else None
         if ids[f"{kind}_id"]:
             return
@@ -194,24 +204,6 @@ def _in_scope(scope: Scope, values: dict) -> bool:
         or values.get("local_id") in scope.local_ids
         or values.get("bargaining_unit_id") in scope.unit_ids
     )
-
-
-def _emails_in(addresses: set[str]) -> list[tuple[str, int]]:
-    """(address, member id) for these addresses.
-
-    On PostgreSQL `address IN (…)` is planned on the trigram index the directory search uses,
-    which takes seconds for a thousand addresses; joining an unnested array uses the b-tree.
-    """
-    if connection.vendor != "postgresql":
-        return list(Email.objects.filter(address__in=addresses).values_list("address", "member_id"))
-    table = connection.ops.quote_name(Email._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT e.address, e.member_id FROM unnest(%s::text[]) AS v(address) "
-            f"JOIN {table} e ON e.address = v.address",
-            [sorted(addresses)],
-        )
-        return cursor.fetchall()
 
 
 class Matcher:
@@ -246,12 +238,12 @@ class Matcher:
             self._decide(row, candidates)
             if row.member_id:
                 matched_ids.add(row.member_id)
-        members, emails, phones = self._load(matched_ids)
+        members = self._load(matched_ids)
         for row in live:
             if row.rejected:
                 continue
             if row.member_id:
-                self._diff(row, members[row.member_id], emails[row.member_id], phones[row.member_id])
+                self._diff(row, members[row.member_id])
             else:
                 self._new(row)
         return rows
@@ -261,24 +253,42 @@ class Matcher:
                          if r.data.get("employee_number") and r.ids.get("employer_id")}
         addresses = {r.data["email"] for r in rows if r.data.get("email")}
         numbers = {p[1] for r in rows for p in r.data.get("phones", [])}
+        # The employee-number lookup brings the members' columns too: most rows match by it.
+        self.loaded: dict[int, dict] = {}
         by_employee: dict = defaultdict(set)
         # Always looked up: a new row must not take an employee number that is already used.
         if employee_keys:
-            found = Member.objects.filter(
-                employee_number__in={k[1] for k in employee_keys}
-            ).values_list("id", "employer_id", "employee_number")
-            for member_id, employer_id, number in found:
-                by_employee[(employer_id, number)].add(member_id)
+            found = sql.select_joined(
+                f"SELECT {MEMBER_SELECT} FROM {{values}} JOIN {MEMBER_TABLE} m ON m.employee_number = v.value",
+                {k[1] for k in employee_keys},
+            )
+            for record in found:
+                member = dict(zip(MEMBER_COLUMNS, record, strict=True))
+                self.loaded[member["id"]] = member
+                by_employee[(member["employer_id"], member["employee_number"])].add(member["id"])
+        # Emails and phones are looked up whatever the order: besides matching, they tell which
+        # of a row's contact points its member already has.
         by_email: dict = defaultdict(set)
-        if addresses and "email" in self.order:
-            for address, member_id in _emails_in(addresses):
+        self.email_pairs: set[tuple[int, str]] = set()
+        if addresses:
+            found = sql.select_joined(
+                f"SELECT e.address, e.member_id FROM {{values}} JOIN {EMAIL_TABLE} e ON e.address = v.value",
+                addresses,
+            )
+            for address, member_id in found:
                 by_email[address].add(member_id)
+                self.email_pairs.add((member_id, address))
         by_phone: dict = defaultdict(set)
-        if numbers and "phone" in self.order:
-            for number, member_id, last_name in Phone.objects.filter(number__in=numbers).values_list(
-                "number", "member_id", "member__last_name"
-            ):
-                by_phone[(number, fold(last_name))].add(member_id)
+        self.phone_pairs: set[tuple[int, str]] = set()
+        if numbers:
+            found = sql.select_joined(
+                f"SELECT p.number, p.member_id, m.last_name FROM {{values}} "
+                f"JOIN {PHONE_TABLE} p ON p.number = v.value JOIN {MEMBER_TABLE} m ON m.id = p.member_id",
+                numbers,
+            )
+            for number, member_id, last_name in found:
+                by_phone[(number, cached_fold(last_name))].add(member_id)
+                self.phone_pairs.add((member_id, number))
         self.by_employee = by_employee
         return {"employee_number": by_employee, "email": by_email, "phone": by_phone}
 
@@ -294,7 +304,7 @@ class Matcher:
             elif key == "email":
                 ids = candidates[key].get(row.data.get("email", ""), set())
             else:
-                last = fold(row.data.get("last_name", ""))
+                last = cached_fold(row.data.get("last_name", ""))
                 ids = set()
                 if last:
                     for _kind, number in row.data.get("phones", []):
@@ -317,19 +327,22 @@ class Matcher:
                 return
         row.member_id = member_id
 
-    def _load(self, ids: set[int]):
-        members = {m["id"]: m for m in Member.objects.filter(id__in=ids).values(*MEMBER_COLUMNS)}
-        emails: dict = defaultdict(set)
-        phones: dict = defaultdict(set)
-        if ids:
-            for member_id, address in Email.objects.filter(member_id__in=ids).values_list("member_id", "address"):
-                emails[member_id].add(address)
-            for member_id, number in Phone.objects.filter(member_id__in=ids).values_list("member_id", "number"):
-                phones[member_id].add(number)
-        return members, emails, phones
+    def _load(self, ids: set[int]) -> dict[int, dict]:
+        """The matched members' current values (most came with the employee-number lookup)."""
+        members = {i: self.loaded[i] for i in ids if i in self.loaded}
+        missing = ids - members.keys()
+        if missing:
+            found = sql.select_joined(
+                f"SELECT {MEMBER_SELECT} FROM {{values}} JOIN {MEMBER_TABLE} m ON m.id = v.value", missing, "bigint"
+            )
+            # Both backends hand back Python dates and booleans (Django registers sqlite3's converters).
+            members.update({record[0]: dict(zip(MEMBER_COLUMNS, record, strict=True)) for record in found})
+        return members
 
     def _incoming(self, row: Row) -> dict:
-        """The row's values as member columns."""
+        """The row's values as member columns (worked out once per row)."""
+        if row.incoming is not None:
+            return row.incoming
         data, values = row.data, {}
         for name in (*TEXT_COLUMNS, *DEFAULTED_COLUMNS):
             if data.get(name):
@@ -343,11 +356,12 @@ class Matcher:
         for name in FLAG_FIELDS:
             if data.get(name):
                 values[name] = True
+        row.incoming = values
         return values
 
-    def _diff(self, row: Row, member: dict, emails: set, phones: set) -> None:
+    def _diff(self, row: Row, member: dict) -> None:
+        row.member = member
         incoming = self._incoming(row)
-        after = {**member}
         changes = {}
         for name, value in incoming.items():
             current = member.get(name)
@@ -362,7 +376,8 @@ class Matcher:
                 change = current in ("", None)
             if change:
                 changes[name] = (current, value)
-                after[name] = value
+        # The member as the import would leave it (most rows change nothing).
+        after = {**member, **{name: value for name, (_before, value) in changes.items()}} if changes else member
         if not self.scope.everything and not (_in_scope(self.scope, member) and _in_scope(self.scope, after)):
             row.reject(self.column("worksite"), _("outside your scope"))
             return
@@ -371,9 +386,9 @@ class Matcher:
             if owners - {member["id"]}:
                 row.reject(self.column("employee_number"), _("employee number already belongs to another member"))
                 return
-        if row.data.get("email") and row.data["email"] not in emails:
+        if row.data.get("email") and (member["id"], row.data["email"]) not in self.email_pairs:
             row.new_emails = [row.data["email"]]
-        row.new_phones = [p for p in row.data.get("phones", []) if p[1] not in phones]
+        row.new_phones = [p for p in row.data.get("phones", []) if (member["id"], p[1]) not in self.phone_pairs]
         row.changes = changes
         if row.new_emails:
             changes["email"] = (None, row.data["email"])
@@ -401,63 +416,108 @@ class Matcher:
         row.new_phones = list(row.data.get("phones", []))
 
 
+def _search_name(values: dict) -> str:
+    # As Member.save() keeps it (the same fold, remembered: full names repeat in big lists).
+    return cached_fold(" ".join(filter(None, [values.get("first_name"), values.get("preferred_name"),
+                                       values.get("last_name")])))
+
+
+def _defaults(model, now) -> dict:
+    """Every column a raw insert must supply, with the model's default."""
+    values = {f.attname: f.get_default() for f in model._meta.concrete_fields if not f.primary_key}
+    # Choices' defaults are enum members: COPY and sqlite3 want the plain value.
+    values = {k: str(v) if isinstance(v, str) else v for k, v in values.items()}
+    for name in ("created_at", "updated_at"):
+        if name in values:
+            values[name] = now
+    return values
+
+
+def _contact_rows(model, now, rows: list[tuple]) -> tuple[list[str], list[tuple]]:
+    """Columns and full rows for emails or phones given (member_id, value, kind, is_primary)."""
+    defaults = _defaults(model, now)
+    value_column = "address" if model is Email else "number"
+    given = ("member_id", value_column, "kind", "is_primary")
+    rest = [c for c in defaults if c not in given]
+    return [*given, *rest], [(*row, *(defaults[c] for c in rest)) for row in rows]
+
+
 def write_chunk(*, job: ImportJob, rows: list[Row], matcher: Matcher) -> dict[str, int]:
-    """Write one decided chunk: inserts, changed fields, contact points, the seen list."""
+    """Write one decided chunk set-based: inserts, changed fields, contact points, the seen list.
+
+    The caller holds the write lock (SQLite) or the job's row lock (PostgreSQL) in the same
+    transaction, so the ids reserved here cannot be taken by another import meanwhile.
+    """
     from ..models import ImportSeen
 
     now = timezone.now()
     counts = defaultdict(int)
+
+    # New members, with ids reserved first so their contact points can be written at once.
     new_rows = [r for r in rows if r.action == "new"]
-    members = []
-    for row in new_rows:
-        values = matcher._incoming(row)
-        member = Member(**values)
-        member.search_name = fold(" ".join(filter(None, [member.first_name, member.preferred_name,
-                                                          member.last_name])))
-        member.created_at = now
-        member.updated_at = now
-        members.append(member)
-    created = Member.objects.bulk_create(members, batch_size=500)
-    for row, member in zip(new_rows, created, strict=True):
-        row.member_id = member.id
-    emails, phones = [], []
+    if new_rows:
+        defaults = _defaults(Member, now)
+        columns = ["id", *defaults]
+        position = {name: index for index, name in enumerate(columns)}
+        template = [None, *defaults.values()]
+        search = position["search_name"]
+        records = []
+        for row, member_id in zip(new_rows, sql.allocate_ids(Member, len(new_rows)), strict=True):
+            row.member_id = member_id
+            incoming = matcher._incoming(row)
+            record = template.copy()
+            record[0] = member_id
+            for name, value in incoming.items():
+                record[position[name]] = value
+            record[search] = _search_name(incoming)
+            records.append(record)
+        sql.insert(Member, columns, records)
+
+    # Changed fields of existing members: one statement per set of changed columns.
+    updates: dict[tuple, list[tuple]] = defaultdict(list)
+    new_contacts: dict = {Email: [], Phone: []}
+    added_contacts: dict = {Email: [], Phone: []}
     for row in rows:
         if row.action not in ("new", "update"):
             continue
         first = row.action == "new"
+        target = new_contacts if first else added_contacts
         for address in row.new_emails:
-            emails.append(Email(member_id=row.member_id, address=address, is_primary=first))
+            target[Email].append((row.member_id, address, str(Email._meta.get_field("kind").default), first))
         for index, (kind, number) in enumerate(row.new_phones):
-            phones.append(Phone(member_id=row.member_id, number=number, kind=kind,
-                                is_primary=first and index == 0))
+            target[Phone].append((row.member_id, number, kind, first and index == 0))
         if row.action == "update":
             fields = {k: v[1] for k, v in row.changes.items() if k not in ("email", "phone")}
-            if fields:
-                if {"first_name", "last_name", "preferred_name"} & set(fields):
-                    current = Member.objects.values("first_name", "preferred_name", "last_name").get(
-                        pk=row.member_id
-                    )
-                    current.update({k: v for k, v in fields.items() if k in current})
-                    fields["search_name"] = fold(" ".join(filter(None, [
-                        current["first_name"], current["preferred_name"], current["last_name"]
-                    ])))
-                Member.objects.filter(pk=row.member_id).update(**fields, updated_at=now)
-    Email.objects.bulk_create(emails, batch_size=500, ignore_conflicts=True)
-    Phone.objects.bulk_create(phones, batch_size=500, ignore_conflicts=True)
-    seen = []
+            if not fields:
+                continue
+            if {"first_name", "last_name", "preferred_name"} & set(fields):
+                fields["search_name"] = _search_name({**row.member, **fields})
+            fields["updated_at"] = now
+            names = tuple(sorted(fields))
+            updates[names].append((row.member_id, *(fields[n] for n in names)))
+    for names, records in updates.items():
+        sql.update(Member, names, records)
+    for model in (Email, Phone):
+        # New members' contact points cannot clash; an existing member's might (a concurrent edit).
+        sql.insert(model, *_contact_rows(model, now, new_contacts[model]))
+        sql.insert(model, *_contact_rows(model, now, added_contacts[model]), ignore_conflicts=True)
+
+    # The per-member trail. A member created just now has none yet; one matched may already
+    # have a row for this job (two rows of the file matching the same person).
+    seen_new, seen_matched = [], []
     for row in rows:
         counts[row.action] += 1
         if row.member_id and not row.rejected:
-            seen.append(ImportSeen(
-                job=job, member_id=row.member_id, row_number=row.row_number, action=row.action,
-                changes={k: [_plain(b), _plain(a)] for k, (b, a) in row.changes.items()},
-            ))
-    ImportSeen.objects.bulk_create(seen, batch_size=500, ignore_conflicts=True)
-    if job.sync:
-        seen_ids = [s.member_id for s in seen]
-        Member.objects.filter(id__in=seen_ids, missing_from_list_since__isnull=False).update(
-            missing_from_list_since=None
-        )
+            changes = {k: [_plain(b), _plain(a)] for k, (b, a) in row.changes.items()}
+            target = seen_new if row.action == "new" else seen_matched
+            target.append((job.pk, row.member_id, row.row_number, row.action, changes))
+    seen_columns = ("job_id", "member_id", "row_number", "action", "changes")
+    sql.insert(ImportSeen, seen_columns, seen_new)
+    sql.insert(ImportSeen, seen_columns, seen_matched, ignore_conflicts=True)
+    if job.sync and seen_matched:
+        Member.objects.filter(
+            id__in=sql.values_in([s[1] for s in seen_matched], "bigint"), missing_from_list_since__isnull=False
+        ).update(missing_from_list_since=None)
     return counts
 
 

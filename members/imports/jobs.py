@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -19,10 +19,10 @@ from organizing.models import Role
 
 from ..models import Email, ImportJob, ImportPreset, ImportRow, ImportSeen, Member, Phone
 from ..selectors import scope_for
-from . import reading
+from . import reading, sql
 from .engine import Matcher, Row, Structure, write_chunk
 from .mapping import DEFAULT_MATCH_ORDER, FIELDS, headers_key, mapping_from_preset, suggest_mapping
-from .values import RowError, normalize_row
+from .values import RowError, RowNormalizer
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,8 @@ def _columns(job: ImportJob) -> dict[str, str]:
 
 def _file_rows(job: ImportJob) -> Iterator[Row]:
     path = Path(settings.MEDIA_ROOT) / job.file_path
-    mapping = {int(i): f for i, f in job.mapping.items()}
+    normalize = RowNormalizer({int(i): f for i, f in job.mapping.items()}, job.headers,
+                              date_order=job.date_order)
     rows = reading.iter_rows(path, file_format=job.file_format, encoding=job.encoding,
                              delimiter=job.delimiter, sheet_name=job.sheet_name)
     for number, raw in enumerate(rows, start=1):
@@ -194,7 +195,7 @@ def _file_rows(job: ImportJob) -> Iterator[Row]:
             continue
         row = Row(row_number=number, raw=raw)
         try:
-            row.data = normalize_row(raw, mapping, job.headers, date_order=job.date_order)
+            row.data = normalize(raw)
         except RowError as exc:
             row.reject(exc.field, exc.reason)
         yield row
@@ -224,18 +225,7 @@ def _stage(job: ImportJob, rows: list[Row]) -> None:
             if row.changes else row.data, row.action, row.error_column[:255], row.reason[:255],
             row.member_id, employee, email, phone,
         ))
-    if connection.vendor == "postgresql":
-        table = ImportRow._meta.db_table
-        columns = ", ".join(f'"{c}"' for c in STAGING_COLUMNS)
-        with connection.cursor() as cursor:
-            with cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-                for record in records:
-                    copy.write_row([json.dumps(v) if isinstance(v, (list, dict)) else v for v in record])
-    else:
-        ImportRow.objects.bulk_create(
-            [ImportRow(**dict(zip(STAGING_COLUMNS, record, strict=True))) for record in records],
-            batch_size=500,
-        )
+    sql.insert(ImportRow, STAGING_COLUMNS, records)
 
 
 def _json_changes(row: Row) -> dict:
@@ -243,20 +233,26 @@ def _json_changes(row: Row) -> dict:
 
 
 def _mark_duplicates(job: ImportJob) -> None:
-    """Reject later rows that repeat an earlier row's person (set-based, after staging)."""
+    """Reject later rows that repeat an earlier row's person (set-based, after staging).
+
+    Key by key, in this order: a row is a duplicate when a row still accepted comes before it
+    with the same key — ROW_NUMBER() over the key, the same on SQLite and PostgreSQL.
+    """
     reason = _("duplicate of an earlier row in the file")
     columns = _columns(job)
+    table = ImportRow._meta.db_table
     targets = {"key_employee": "employee_number", "key_email": "email", "key_phone": "phone",
                "member_id": "last_name"}
-    for key, target in targets.items():
-        live = ImportRow.objects.filter(job=job).exclude(action=ImportRow.Action.REJECTED)
-        earlier = live.filter(**{key: OuterRef(key)}, row_number__lt=OuterRef("row_number"))
-        query = live.exclude(**{f"{key}__isnull": True})
-        if key != "member_id":
-            query = query.exclude(**{key: ""})
-        query.filter(Exists(earlier)).update(
-            action=ImportRow.Action.REJECTED, error_column=columns.get(target, target)[:255], reason=reason,
-        )
+    with connection.cursor() as cursor:
+        for key, target in targets.items():
+            present = f"{key} IS NOT NULL" if key == "member_id" else f"{key} <> ''"
+            cursor.execute(
+                f"UPDATE {table} SET action = %s, error_column = %s, reason = %s WHERE id IN ("
+                f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY row_number) AS n "
+                f"FROM {table} WHERE job_id = %s AND action <> %s AND {present}) AS ranked WHERE n > 1)",
+                [ImportRow.Action.REJECTED.value, columns.get(target, target)[:255], reason, job.pk,
+                 ImportRow.Action.REJECTED.value],
+            )
 
 
 def _progress(job: ImportJob, rows_done: int) -> bool:
@@ -277,27 +273,34 @@ def import_preview_run(job_id: int) -> None:
     matcher = Matcher(job=job, scope=scope, structure=Structure(job=job, create=False),
                       columns=_columns(job))
     done = 0
+    cancelled = False
     samples: list[dict] = []
     try:
-        for chunk in _chunks(_file_rows(job), chunk_rows()):
-            if done + len(chunk) > reading.max_rows():
-                raise reading.ImportFileError(_("The file has more than the limit of %(rows)s rows.") % {
-                    "rows": f"{reading.max_rows():,}"
-                })
-            matcher.run(chunk)
-            for row in chunk:
-                if row.action == "update" and len(samples) < SAMPLE_CHANGES:
-                    samples.append({
-                        "row": row.row_number,
-                        "name": " ".join(filter(None, [row.data.get("first_name"), row.data.get("last_name")])),
-                        "changes": [[str(FIELDS.get(k.removesuffix("_id"), k)), str(b or ""), str(a)]
-                                    for k, (b, a) in _json_changes(row).items()],
+        with sql.chunk_commits():
+            for chunk in _chunks(_file_rows(job), chunk_rows()):
+                if done + len(chunk) > reading.max_rows():
+                    raise reading.ImportFileError(_("The file has more than the limit of %(rows)s rows.") % {
+                        "rows": f"{reading.max_rows():,}"
                     })
-            _stage(job, chunk)
-            done += len(chunk)
-            if not _progress(job, done):
-                ImportRow.objects.filter(job=job).delete()
-                return
+                matcher.run(chunk)
+                for row in chunk:
+                    if row.action == "update" and len(samples) < SAMPLE_CHANGES:
+                        samples.append({
+                            "row": row.row_number,
+                            "name": " ".join(filter(None, [row.data.get("first_name"), row.data.get("last_name")])),
+                            "changes": [[str(FIELDS.get(k.removesuffix("_id"), k)), str(b or ""), str(a)]
+                                        for k, (b, a) in _json_changes(row).items()],
+                        })
+                done += len(chunk)
+                with transaction.atomic():
+                    _stage(job, chunk)
+                    if not _progress(job, done):
+                        transaction.set_rollback(True)
+                        cancelled = True
+                        break
+        if cancelled:
+            ImportRow.objects.filter(job=job).delete()
+            return
     except reading.ImportFileError as exc:
         _fail(job, str(exc))
         return
@@ -307,7 +310,7 @@ def import_preview_run(job_id: int) -> None:
     if done == 0:
         _fail(job, _("The file has a header row but no rows of data."))
         return
-    _analyze(ImportRow)
+    sql.analyze(ImportRow)
     _mark_duplicates(job)
     counts = dict(ImportRow.objects.filter(job=job).values_list("action").annotate(n=Count("id")))
     missing = _missing_query(job, scope).exclude(
@@ -341,6 +344,24 @@ def _missing_query(job: ImportJob, scope):
 # --- commit ---
 
 
+def _staged_rows(job: ImportJob, *, after: int, size: int) -> list[Row]:
+    """The next staged rows to write, in file order (the original cells are not needed)."""
+    table = ImportRow._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, row_number, data FROM {table} WHERE job_id = %s AND row_number > %s "
+            f"AND action <> %s ORDER BY row_number LIMIT %s",
+            [job.pk, after, ImportRow.Action.REJECTED.value, size],
+        )
+        records = cursor.fetchall()
+    rows = []
+    for staged_id, number, data in records:
+        data = json.loads(data) if isinstance(data, str) else data
+        data.pop("_changes", None)
+        rows.append(Row(row_number=number, raw=None, staged_id=staged_id, data=data))
+    return rows
+
+
 def import_commit_run(job_id: int) -> None:
     """Write the staged rows in chunks; each chunk and its checkpoint commit together.
 
@@ -364,64 +385,45 @@ def import_commit_run(job_id: int) -> None:
     matcher = Matcher(job=job, scope=scope, structure=structure, columns=_columns(job))
     size = chunk_rows()
     created = analyzed_at = 0
-    while True:
-        with transaction.atomic():
-            locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-            if locked.status != ImportJob.Status.COMMITTING:
-                return
-            staged = list(
-                ImportRow.objects.filter(job=job, row_number__gt=locked.checkpoint)
-                .exclude(action=ImportRow.Action.REJECTED)
-                .order_by("row_number")
-                .values_list("row_number", "raw", "data")[:size]
-            )
-            if not staged:
-                _finish(locked, scope)
-                break
-            rows = [Row(row_number=n, raw=raw, data={k: v for k, v in data.items() if k != "_changes"})
-                    for n, raw, data in staged]
-            matcher.run(rows)
-            counts = write_chunk(job=locked, rows=rows, matcher=matcher)
-            for row in rows:
-                if row.rejected:
-                    ImportRow.objects.filter(job=job, row_number=row.row_number).update(
-                        action=ImportRow.Action.REJECTED, error_column=row.error_column[:255],
-                        reason=row.reason[:255],
-                    )
-            ImportJob.objects.filter(pk=job.pk).update(
-                checkpoint=rows[-1].row_number,
-                rows_done=F("rows_done") + len(rows),
-                count_new=F("count_new") + counts["new"],
-                count_updated=F("count_updated") + counts["update"],
-                count_unchanged=F("count_unchanged") + counts["unchanged"],
-                count_rejected=F("count_rejected") + counts["rejected"],
-            )
-        created += counts["new"]
-        if created - analyzed_at >= (1000 if analyzed_at == 0 else 50_000):
-            _analyze(Member, Phone, Email)
-            analyzed_at = created
+    with sql.chunk_commits():
+        while True:
+            with transaction.atomic():
+                locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+                if locked.status != ImportJob.Status.COMMITTING:
+                    return
+                rows = _staged_rows(job, after=locked.checkpoint, size=size)
+                if not rows:
+                    _finish(locked, scope)
+                    break
+                matcher.run(rows)
+                counts = write_chunk(job=locked, rows=rows, matcher=matcher)
+                # Rows the database refuses now (it changed since the preview) join the rejected ones.
+                sql.update(ImportRow, ("action", "error_column", "reason"), [
+                    (row.staged_id, ImportRow.Action.REJECTED.value, row.error_column[:255], row.reason[:255])
+                    for row in rows if row.rejected
+                ])
+                ImportJob.objects.filter(pk=job.pk).update(
+                    checkpoint=rows[-1].row_number,
+                    rows_done=F("rows_done") + len(rows),
+                    count_new=F("count_new") + counts["new"],
+                    count_updated=F("count_updated") + counts["update"],
+                    count_unchanged=F("count_unchanged") + counts["unchanged"],
+                    count_rejected=F("count_rejected") + counts["rejected"],
+                )
+            created += counts["new"]
+            if created - analyzed_at >= (1000 if analyzed_at == 0 else 50_000):
+                sql.analyze(Member, Phone, Email)
+                analyzed_at = created
     if created:
-        _analyze(Member, Phone, Email)
+        sql.analyze(Member, Phone, Email)
     job.refresh_from_db()
     ImportRow.objects.filter(job=job).exclude(action=ImportRow.Action.REJECTED).delete()
     _delete_file(job)
     log.info("import %s committed", job.pk)
 
 
-def _analyze(*models) -> None:
-    """Refresh PostgreSQL's statistics after a bulk load.
-
-    A table that grew from nothing within one import still has the planner's empty-table
-    estimates; the next chunks' lookups would then scan it whole, and the import turns
-    quadratic.
-    """
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models))
-
-
 def _finish(job: ImportJob, scope) -> None:
+    sql.durable()
     missing = 0
     if job.sync:
         seen = ImportSeen.objects.filter(job=job).values("member_id")

@@ -222,7 +222,8 @@ def iter_rows(path: Path, *, file_format: str, encoding: str = "", delimiter: st
 
 def _iter_csv(path: Path, encoding: str, delimiter: str) -> Iterator[list[str]]:
     # The csv module refuses fields over its limit; ours is a little higher so we can say why.
-    csv.field_size_limit(max(max_cell() + 1, 1024))
+    limit = max_cell()
+    csv.field_size_limit(max(limit + 1, 1024))
     with open(path, encoding=encoding or "utf-8", errors="strict", newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter or ",")
         line = 0
@@ -243,12 +244,11 @@ def _iter_csv(path: Path, encoding: str, delimiter: str) -> Iterator[list[str]]:
             line += 1
             if line == 1 and row and row[0].startswith("\ufeff"):
                 row[0] = row[0][1:]
-            for cell in row:
-                if len(cell) > max_cell():
-                    raise ImportFileError(
-                        _("Row %(row)s has a cell longer than %(chars)s characters.")
-                        % {"row": line, "chars": f"{max_cell():,}"}
-                    )
+            if row and max(map(len, row)) > limit:
+                raise ImportFileError(
+                    _("Row %(row)s has a cell longer than %(chars)s characters.")
+                    % {"row": line, "chars": f"{limit:,}"}
+                )
             yield row
 
 

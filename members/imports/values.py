@@ -61,6 +61,10 @@ TRUE = {"y", "yes", "true", "1", "x", "oui", "o", "vrai", "t"}
 FALSE = {"n", "no", "false", "0", "non", "faux", "f"}
 
 
+# Values repeat down a column (statuses, flags, names): fold each once.
+cached_fold = lru_cache(maxsize=65536)(fold)
+
+
 class RowError(Exception):
     def __init__(self, field: str, reason: str):
         super().__init__(reason)
@@ -70,8 +74,26 @@ class RowError(Exception):
 
 ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-NANP_PHONE = re.compile(r"^\+?1?(\d{10})$")
+NANP_PHONE = re.compile(r"^(?:\+1|1)?([0-9]{10})$")
 PHONE_NOISE = str.maketrans("", "", " ()-.")
+# A strict subset of what Django's validate_email accepts (plain ASCII dot-atoms and host
+# names): such an address skips the general validator. Anything else still goes through it.
+PLAIN_EMAIL = re.compile(
+    r"[a-z0-9_%+-]+(?:\.[a-z0-9_%+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+)
+
+
+def email_ok(address: str) -> bool:
+    """Whether validate_email accepts this lower-cased address and it fits the column (254)."""
+    if len(address) > 254:
+        return False
+    if PLAIN_EMAIL.fullmatch(address):
+        return True
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=65536)
@@ -110,9 +132,15 @@ def parse_date(text: str, order: str) -> str:
     raise ValueError(text)
 
 
-def fast_phone(text: str) -> str | None:
-    """E.164 for a plain North American number without calling phonenumbers (hot path)."""
-    if settings.PHONE_DEFAULT_REGION not in ("CA", "US"):
+def fast_phone(text: str, region: str | None = None) -> str | None:
+    """E.164 for a plain North American number without calling phonenumbers (hot path).
+
+    Only the shapes whose answer is certain are handled here: ten ASCII digits (area code and
+    exchange not starting with 0 or 1), optionally after "1" or "+1", with spaces, dots,
+    dashes or brackets. Anything else returns None and goes through phonenumbers, so the
+    result always equals `normalize_phone` (tests/members/imports/test_values.py checks it).
+    """
+    if (region or settings.PHONE_DEFAULT_REGION) not in ("CA", "US"):
         return None
     match = NANP_PHONE.match(text.translate(PHONE_NOISE))
     if not match:
@@ -134,69 +162,103 @@ def split_full_name(text: str) -> tuple[str, str]:
     return " ".join(parts[:-1]), parts[-1]
 
 
+# What each target field is, for the per-row loop (one dict lookup instead of a chain of tests).
+_PHONE, _EMAIL, _DATE, _CHOICE, _FLAG, _FULL_NAME, _TEXT = range(7)
+
+
+def _kind(field: str) -> int:
+    if field in PHONE_FIELDS:
+        return _PHONE
+    if field == "email":
+        return _EMAIL
+    if field in DATE_FIELDS:
+        return _DATE
+    if field in CHOICES:
+        return _CHOICE
+    if field == "do_not_contact" or field in FLAG_FIELDS:
+        return _FLAG
+    if field == "full_name":
+        return _FULL_NAME
+    return _TEXT
+
+
+class RowNormalizer:
+    """normalize_row for one file: the mapping, headers and settings are read once, not per row."""
+
+    def __init__(self, mapping: dict[int, str], headers: list[str], *, date_order: str = "dmy"):
+        self.date_order = date_order
+        self.region = settings.PHONE_DEFAULT_REGION
+        self.steps = [
+            (index, field, headers[index] if index < len(headers) else str(index + 1), _kind(field))
+            for index, field in mapping.items()
+        ]
+
+    def __call__(self, raw: list[str]) -> dict:
+        """Return the row's checked values keyed by target field; raise RowError on the first problem."""
+        values: dict = {}
+        phones: list[list[str]] = []
+        width = len(raw)
+        for index, field, column, kind in self.steps:
+            if index >= width:
+                continue
+            text = raw[index].strip()
+            if "\x00" in text:
+                text = text.replace("\x00", "")
+            if not text:
+                continue
+            first = text[0]
+            if first == "'" and text[1:2] in ("=", "+", "-", "@"):
+                # Our own exports and rejected-rows files escape such cells: undo it on the way back.
+                text = text[1:]
+                first = text[0]
+            if first == "=" or (first in FORMULA_STARTS and kind != _PHONE and kind != _DATE):
+                raise RowError(column, _("holds a spreadsheet formula, not a value"))
+            if kind == _TEXT:
+                limit = MAX_LENGTHS.get(field)
+                if limit and len(text) > limit:
+                    raise RowError(column, _("longer than %(n)s characters") % {"n": limit})
+                values[field] = " ".join(text.split())
+            elif kind == _PHONE:
+                number = fast_phone(text, self.region) or normalize_phone(text, self.region)
+                if number is None:
+                    raise RowError(column, _("unparseable phone number"))
+                if all(p[1] != number for p in phones):
+                    phones.append([PHONE_FIELDS[field], number])
+            elif kind == _EMAIL:
+                address = text.lower()
+                if not email_ok(address):
+                    raise RowError(column, _("invalid email"))
+                values["email"] = address
+            elif kind == _DATE:
+                try:
+                    values[field] = parse_date(text, self.date_order)
+                except ValueError as exc:
+                    raise RowError(column, _("unknown date format")) from exc
+            elif kind == _CHOICE:
+                value = _CHOICE_LOOKUP[field].get(cached_fold(text))
+                if value is None:
+                    raise RowError(column, _("unknown value “%(value)s”") % {"value": text[:40]})
+                values[field] = str(value)
+            elif kind == _FLAG:
+                flag = cached_fold(text)
+                if flag in TRUE:
+                    for target in FLAG_FIELDS if field == "do_not_contact" else (field,):
+                        values[target] = True
+                elif flag not in FALSE:
+                    raise RowError(column, _("unknown value “%(value)s”") % {"value": text[:40]})
+            else:
+                first_name, last_name = split_full_name(text)
+                values.setdefault("first_name", first_name)
+                values.setdefault("last_name", last_name)
+        if phones:
+            values["phones"] = phones
+        for name in ("first_name", "last_name"):
+            if len(values.get(name, "")) > 100:
+                raise RowError(name, _("longer than %(n)s characters") % {"n": 100})
+        return values
+
+
 def normalize_row(raw: list[str], mapping: dict[int, str], headers: list[str], *,
                   date_order: str = "dmy") -> dict:
     """Return the row's checked values keyed by target field; raise RowError on the first problem."""
-    values: dict = {}
-    phones: list[list[str]] = []
-    for index, field in mapping.items():
-        text = raw[index].strip() if index < len(raw) else ""
-        text = text.replace("\x00", "")
-        if not text:
-            continue
-        if text[0] == "'" and text[1:2] in ("=", "+", "-", "@"):
-            # Our own exports and rejected-rows files escape such cells: undo it on the way back.
-            text = text[1:]
-        column = headers[index] if index < len(headers) else str(index + 1)
-        if text.startswith("=") or (
-            text.startswith(FORMULA_STARTS) and field not in PHONE_FIELDS and field not in DATE_FIELDS
-        ):
-            raise RowError(column, _("holds a spreadsheet formula, not a value"))
-        if field in PHONE_FIELDS:
-            number = fast_phone(text) or normalize_phone(text)
-            if number is None:
-                raise RowError(column, _("unparseable phone number"))
-            if number not in [p[1] for p in phones]:
-                phones.append([PHONE_FIELDS[field], number])
-        elif field == "email":
-            address = text.lower()
-            try:
-                validate_email(address)
-            except ValidationError as exc:
-                raise RowError(column, _("invalid email")) from exc
-            if len(address) > 254:
-                raise RowError(column, _("invalid email"))
-            values["email"] = address
-        elif field in DATE_FIELDS:
-            try:
-                values[field] = parse_date(text, date_order)
-            except ValueError as exc:
-                raise RowError(column, _("unknown date format")) from exc
-        elif field in CHOICES:
-            value = _CHOICE_LOOKUP[field].get(fold(text))
-            if value is None:
-                raise RowError(column, _("unknown value “%(value)s”") % {"value": text[:40]})
-            values[field] = str(value)
-        elif field == "do_not_contact" or field in FLAG_FIELDS:
-            flag = fold(text)
-            if flag in TRUE:
-                targets = FLAG_FIELDS if field == "do_not_contact" else (field,)
-                for target in targets:
-                    values[target] = True
-            elif flag not in FALSE:
-                raise RowError(column, _("unknown value “%(value)s”") % {"value": text[:40]})
-        elif field == "full_name":
-            first, last = split_full_name(text)
-            values.setdefault("first_name", first)
-            values.setdefault("last_name", last)
-        else:
-            limit = MAX_LENGTHS.get(field)
-            if limit and len(text) > limit:
-                raise RowError(column, _("longer than %(n)s characters") % {"n": limit})
-            values[field] = " ".join(text.split())
-    if phones:
-        values["phones"] = phones
-    for name in ("first_name", "last_name"):
-        if len(values.get(name, "")) > 100:
-            raise RowError(name, _("longer than %(n)s characters") % {"n": 100})
-    return values
+    return RowNormalizer(mapping, headers, date_order=date_order)(raw)

@@ -161,7 +161,9 @@ class ImportRow(models.Model):
         UNCHANGED = "unchanged", _("Unchanged")
         REJECTED = "rejected", _("Rejected")
 
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    # Rows are found by (job, row_number) or (job, action, row_number): the constraint's and
+    # the action index cover the job, so no index of its own (each one slows the staging COPY).
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows", db_index=False)
     row_number = models.PositiveIntegerField()
     # The row as it was in the file (for the rejected-rows report).
     raw = models.JSONField(default=list)
@@ -171,7 +173,8 @@ class ImportRow(models.Model):
     error_column = models.CharField(max_length=255, blank=True)
     reason = models.CharField(max_length=255, blank=True)
     member_id = models.BigIntegerField(null=True, blank=True)
-    # Keys for finding duplicate rows inside the file (set-based, after staging).
+    # Keys for finding duplicate rows inside the file (set-based, after staging, by a window
+    # function over the job's rows: no index needed).
     key_employee = models.CharField(max_length=120, blank=True)
     key_email = models.CharField(max_length=254, blank=True)
     key_phone = models.CharField(max_length=140, blank=True)
@@ -183,10 +186,6 @@ class ImportRow(models.Model):
         ]
         indexes = [
             models.Index(fields=["job", "action", "row_number"], name="import_row_action"),
-            models.Index(fields=["job", "key_employee"], name="import_row_key_employee"),
-            models.Index(fields=["job", "key_email"], name="import_row_key_email"),
-            models.Index(fields=["job", "key_phone"], name="import_row_key_phone"),
-            models.Index(fields=["job", "member_id"], name="import_row_member"),
         ]
 
     def __str__(self) -> str:
@@ -199,7 +198,8 @@ class ImportSeen(models.Model):
     It is the per-member audit trail of an import and the basis of full-list sync.
     """
 
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="seen")
+    # The unique constraint (job, member_id) covers lookups by job.
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="seen", db_index=False)
     member_id = models.BigIntegerField(db_index=True)
     row_number = models.PositiveIntegerField()
     action = models.CharField(max_length=10, choices=ImportRow.Action.choices)
