@@ -6,6 +6,7 @@ from django.db.models import (
     FilteredRelation,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -20,7 +21,7 @@ from members.models import Member, Worksite
 from members.selectors import members_visible_to, scope_for, worksite_ids_visible_to
 from organizing.models import Role
 
-from .models import Assessment, AssessmentLevel, Campaign, Conversation
+from .models import Assessment, AssessmentLevel, Campaign, Conversation, SurveyAnswer
 
 
 def campaigns_visible_to(user) -> QuerySet[Campaign]:
@@ -105,7 +106,11 @@ def member_timeline(*, user, member: Member, page: int = 1, size: int = TIMELINE
     # A stable sort: at equal times a conversation comes before the assessment logged with it.
     items.sort(key=lambda item: item["at"], reverse=True)
     shown = items[(page - 1) * size : page * size]
-    prefetch_related_objects([i["obj"] for i in shown if i["kind"] == "conversation"], "issues")
+    prefetch_related_objects(
+        [i["obj"] for i in shown if i["kind"] == "conversation"],
+        "issues",
+        Prefetch("answers", queryset=SurveyAnswer.objects.select_related("question").order_by("question__position", "pk")),
+    )
     return shown, len(items) > page * size
 
 

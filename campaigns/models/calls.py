@@ -229,6 +229,14 @@ class SurveyQuestion(models.Model):
             return list(zip(values, french, strict=True))
         return [(v, v) for v in values]
 
+    def answer_label(self, value: str) -> str:
+        """A stored answer as the interface language shows it."""
+        if self.kind == self.Kind.YES_NO:
+            return {"yes": _("Yes"), "no": _("No")}.get(value, value)
+        if self.kind == self.Kind.CHOICE:
+            return dict(self.choice_pairs).get(value, value)
+        return value
+
 
 class Call(models.Model):
     """One call made from a call list: who called whom, when, and how it went."""
@@ -270,6 +278,10 @@ class SurveyAnswer(models.Model):
 
     def __str__(self) -> str:
         return self.value
+
+    @property
+    def label(self) -> str:
+        return self.question.answer_label(self.value)
 
 
 class FollowUpQuerySet(models.QuerySet):

@@ -215,3 +215,43 @@ def test_member_profile_timeline_hides_other_campaigns_from_a_mobilizer(mobilize
     body = mobilizer_client.get(reverse("campaigns:member", args=[alice.pk])).content.decode()
     assert "Ours" in body and "No campaign" in body
     assert "Theirs" not in body and "Their assessment" not in body
+
+
+def test_member_profile_timeline_shows_survey_answers_in_the_interface_language(director_client, director, world):
+    from campaigns.models import CallList, SurveyAnswer, SurveyQuestion
+
+    alice = world["alice"]
+    call_list = CallList.objects.create(campaign=world["campaign_a"], name="Petition calls")
+    petition = SurveyQuestion.objects.create(
+        call_list=call_list, kind=SurveyQuestion.Kind.YES_NO, label_en="Will you sign?", label_fr="Allez-vous signer ?",
+    )
+    shift = SurveyQuestion.objects.create(
+        call_list=call_list, kind=SurveyQuestion.Kind.CHOICE, label_en="Best shift?", label_fr="Meilleur quart ?",
+        choices_en="Days\nNights", choices_fr="Jour\nNuit", position=1,
+    )
+    conversation = f.ConversationFactory(member=alice, campaign=world["campaign_a"], notes="Petition call")
+    SurveyAnswer.objects.create(conversation=conversation, question=petition, value="yes")
+    SurveyAnswer.objects.create(conversation=conversation, question=shift, value="Nights")
+    # A retired question's answer still shows: it is what the member said.
+    SurveyQuestion.all_objects.filter(pk=shift.pk).update(retired_at=conversation.occurred_at)
+    url = reverse("campaigns:member", args=[alice.pk])
+    body = director_client.get(url).content.decode()
+    assert "<dt>Will you sign?</dt><dd>Yes</dd>" in body
+    assert "<dt>Best shift?</dt><dd>Nights</dd>" in body
+    director.language = "fr"
+    director.save(update_fields=["language"])
+    body = director_client.get(url).content.decode()
+    assert "<dt>Allez-vous signer ?</dt><dd>Oui</dd>" in body
+    assert "<dt>Meilleur quart ?</dt><dd>Nuit</dd>" in body
+
+
+def test_member_profile_hides_answers_of_other_campaigns_from_a_mobilizer(mobilizer_client, world):
+    from campaigns.models import CallList, SurveyAnswer, SurveyQuestion
+
+    alice = world["alice"]
+    other = CallList.objects.create(campaign=world["campaign_b"], name="Their calls")
+    question = SurveyQuestion.objects.create(call_list=other, kind=SurveyQuestion.Kind.TEXT, label_en="Their question")
+    conversation = f.ConversationFactory(member=alice, campaign=world["campaign_b"], notes="Theirs")
+    SurveyAnswer.objects.create(conversation=conversation, question=question, value="Their secret answer")
+    body = mobilizer_client.get(reverse("campaigns:member", args=[alice.pk])).content.decode()
+    assert "Their question" not in body and "Their secret answer" not in body
