@@ -55,23 +55,6 @@ def assessment_levels() -> list[AssessmentLevel]:
     return list(AssessmentLevel.objects.all())
 
 
-def campaign_assessment_counts(*, user, campaign: Campaign) -> dict[int, int]:
-    """Count visible members of the campaign by current assessment (0 = not yet assessed)."""
-    members = members_visible_to(user).filter(pk__in=campaign.members_in_scope().values("pk"))
-    total = members.count()
-    rows = (
-        Assessment.objects.filter(campaign=campaign, is_current=True, member__in=members)
-        .values("level")
-        .annotate(n=Count("id"))
-    )
-    counts = {level: 0 for level in range(1, 6)}
-    for row in rows:
-        if row["level"]:
-            counts[row["level"]] += row["n"]
-    counts[0] = total - sum(counts.values())
-    return dict(sorted(counts.items()))
-
-
 TIMELINE_PAGE_SIZE = 25
 TIMELINE_MAX_PAGE = 200
 

@@ -36,8 +36,8 @@ from ..models import CallList, CallListEntry, FollowUp, Outcome, SurveyQuestion,
 SESSION_KEY = "call_session_started"
 
 
-class ListClosed(Exception):
-    """A mobilizer reached a list of theirs that its organizer has closed."""
+class ListClosed(Http404):
+    """A mobilizer reached a list of theirs that its organizer has closed (a 404 unless a view says more)."""
 
 
 def _visible_list(user, call_list_id: int) -> CallList:

@@ -15,7 +15,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from organizing.audit import audit_record
-from organizing.models import Role
 
 from ..models import Email, ImportJob, ImportPreset, ImportRow, ImportSeen, Member, Phone
 from ..selectors import scope_for
@@ -35,10 +34,6 @@ def chunk_rows() -> int:
 
 def import_dir() -> Path:
     return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def user_can_import(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and user.role in (Role.DIRECTOR, Role.ORGANIZER)
 
 
 def in_owner_language(job_id: int):

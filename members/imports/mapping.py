@@ -146,8 +146,3 @@ def mapping_from_preset(headers: list[str], preset_mapping: dict[str, str]) -> d
     return {
         str(i): by_name[_key(h)] for i, h in enumerate(headers) if by_name.get(_key(h)) in FIELDS
     }
-
-
-def preset_mapping_for(headers: list[str], mapping: dict[str, str]) -> dict[str, str]:
-    """Turn a column-index mapping into one keyed by header name, for saving as a preset."""
-    return {headers[int(i)]: field for i, field in mapping.items() if int(i) < len(headers)}

@@ -25,31 +25,29 @@ def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def values_in(values: Iterable, cast: str = "text") -> RawSQL:
-    """A subquery yielding these values, for `field__in=`, with one parameter whatever the count.
+def _values_source(values: list, cast: str) -> tuple[str, object]:
+    """A table `v` with one column `value` holding these values, as SQL and its one parameter.
 
-    On PostgreSQL a long `IN (…)` list is planned on the directory's trigram indexes and is
-    slow to build; an unnested array is one parameter and uses the b-tree indexes.
+    One parameter whatever the count: on PostgreSQL a long `IN (…)` list is slow to build and
+    gets planned on the directory's trigram indexes; an unnested array uses the b-tree ones.
     """
-    values = list(values)
     if _postgres():
-        return RawSQL(f"SELECT v.value FROM unnest(%s::{cast}[]) AS v(value)", [values])
-    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
+        return f"unnest(%s::{cast}[]) AS v(value)", values
+    return "json_each(%s) AS v", json.dumps(values)
+
+
+def values_in(values: Iterable, cast: str = "text") -> RawSQL:
+    """A subquery yielding these values, for `field__in=` (see _values_source)."""
+    source, param = _values_source(list(values), cast)
+    return RawSQL(f"SELECT v.value FROM {source}", [param])
 
 
 def select_joined(query: str, values: Iterable, cast: str = "text") -> list[tuple]:
-    """Run `query`, whose `{values}` becomes a table `v` with one column `value` holding these values.
-
-    One parameter whatever the count; the join lets PostgreSQL use the b-tree indexes (an
-    `IN (…)` list of addresses is planned on the directory's trigram index, and is slow).
-    """
+    """Run `query`, whose `{values}` becomes the table `v` of these values (see _values_source)."""
     values = list(values)
     if not values:
         return []
-    if _postgres():
-        source, param = f"unnest(%s::{cast}[]) AS v(value)", values
-    else:
-        source, param = "json_each(%s) AS v", json.dumps(values)
+    source, param = _values_source(values, cast)
     with connection.cursor() as cursor:
         cursor.execute(query.format(values=source), [param])
         return cursor.fetchall()
