@@ -122,7 +122,7 @@ def start_import(director, employer) -> ImportJob:
     return job
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sigkill_mid_commit_then_retry_gives_the_rows_of_a_clean_run(director, world, worker):
     employer = world["site_a"].employer
     clean = start_import(director, employer)
