@@ -27,7 +27,7 @@ from ..models import (
     SurveyAnswer,
     SurveyQuestion,
 )
-from ..selectors import assessment_levels, campaigns_visible_to
+from ..selectors import assessment_levels, campaign_visible_q, campaigns_visible_to
 
 # The directory's filter parameters, then the call-list ones.
 FILTER_KEYS = (
@@ -223,20 +223,27 @@ def member_phones_callable(*, member: Member) -> list[Phone]:
     return list(member.phones.filter(status=Phone.Status.VALID).only("id", "member_id", "number", "kind"))
 
 
-def member_call_history(*, member: Member, call_list: CallList) -> dict:
-    """What a mobilizer reads about the member they are calling.
+def member_call_history(*, user, member: Member, call_list: CallList) -> dict:
+    """What the caller reads about the member they are calling.
 
-    Plain values rather than model instances: this page is rendered on every call. A member
-    read by call_member_for_screen skips the sections it knows are empty.
+    Scoped like the member's timeline: conversations, issues and follow-ups of campaigns the
+    caller may not open stay hidden (a mobilizer on a health-and-safety list never reads the
+    notes of another campaign's calls). Plain values rather than model instances: this page is
+    rendered on every call. A member read by call_member_for_screen skips the sections it knows
+    are empty.
     """
     def has(flag: str) -> bool:
         return bool(getattr(member, flag, True))
+
+    def visible(qs: QuerySet, field: str = "campaign") -> QuerySet:
+        q = campaign_visible_q(user, field)
+        return qs if q is None else qs.filter(q)
 
     conversations, past_issues, assessments, follow_ups = [], [], [], []
     if has("has_conversations"):
         outcomes = dict(Outcome.choices)
         conversations = list(
-            Conversation.objects.filter(member=member)
+            visible(Conversation.objects.filter(member=member))
             .order_by("-occurred_at")
             .values("occurred_at", "outcome", "notes", "user__full_name")[:5]
         )
@@ -244,7 +251,8 @@ def member_call_history(*, member: Member, call_list: CallList) -> dict:
             conversation["outcome_label"] = outcomes.get(conversation["outcome"], conversation["outcome"])
     if has("has_issues"):
         past_issues = list(
-            Tag.objects.filter(conversations__member=member).distinct().values_list("name", flat=True)
+            visible(Tag.objects.filter(conversations__member=member), "conversations__campaign")
+            .distinct().values_list("name", flat=True)
         )
     if has("has_assessments"):
         assessments = list(
@@ -254,7 +262,7 @@ def member_call_history(*, member: Member, call_list: CallList) -> dict:
         )
     if has("has_follow_ups"):
         follow_ups = list(
-            FollowUp.objects.open().filter(member=member).order_by("due_date")
+            visible(FollowUp.objects.open().filter(member=member)).order_by("due_date")
             .values("due_date", "note", "assignee__full_name", "organizer_action_needed")
         )
     return {
@@ -266,11 +274,11 @@ def member_call_history(*, member: Member, call_list: CallList) -> dict:
     }
 
 
-def member_call_context(*, member: Member, call_list: CallList) -> dict:
-    """Everything the call screen shows about the member."""
+def member_call_context(*, user, member: Member, call_list: CallList) -> dict:
+    """Everything the call screen shows `user` about the member."""
     return {
         "phones": member_phones_callable(member=member),
-        **member_call_history(member=member, call_list=call_list),
+        **member_call_history(user=user, member=member, call_list=call_list),
     }
 
 

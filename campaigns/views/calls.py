@@ -250,7 +250,7 @@ def _screen(
     context = {
         "call_list": call_list, "entry": entry, "member": member, "url": url, "fragment": fragment,
         "counts": _counts(request),
-        **sel.member_call_context(member=member, call_list=call_list),
+        **sel.member_call_context(user=request.user, member=member, call_list=call_list),
         **call_form_display(
             form, questions=questions, user=request.user, campaign_id=call_list.campaign_id,
         ),

@@ -412,3 +412,32 @@ def test_a_wrong_number_with_two_numbers_asks_which_one(world, mobilizer_client,
     assert response.status_code == 400
     assert Phone.objects.get(pk=bob_phone.pk).status == "valid"
     assert snapshot()[:5] == before[:5]
+
+
+def test_the_call_screen_hides_other_campaigns_history_from_the_mobilizer(world, mobilizer_client, alice_entry):
+    """The call screen is scoped like the member's timeline: notes, issues and follow-ups of a
+    campaign the mobilizer is not on never show, while those of their campaign, and of calls
+    tied to no campaign, do."""
+    alice, mine, other = world["alice"], world["campaign_a"], world["campaign_b"]
+    f.ConversationFactory(member=alice, campaign=mine, notes="Ours: staffing")
+    f.ConversationFactory(member=alice, campaign=None, notes="Unattached: moved house")
+    secret = f.ConversationFactory(member=alice, campaign=other, notes="Theirs: grievance about a manager")
+    secret.issues.add(f.TagFactory(name="harassment-complaint"))
+    FollowUp.objects.create(member=alice, campaign=other, note="Theirs: meet the steward")
+    FollowUp.objects.create(member=alice, campaign=mine, note="Ours: bring a card")
+    call_list = world["call_list"]
+    response = mobilizer_client.post(reverse("calls:next", args=[call_list.pk]), follow=True)
+    page = response.content.decode()
+    assert "Ours: staffing" in page and "Unattached: moved house" in page and "Ours: bring a card" in page
+    assert "Theirs" not in page and "harassment-complaint" not in page
+
+
+def test_the_call_screen_shows_a_director_every_campaigns_history(world, director, alice_entry):
+    alice = world["alice"]
+    f.ConversationFactory(member=alice, campaign=world["campaign_b"], notes="Theirs: grievance")
+    call_list = world["call_list"]
+    call_list.mobilizers.add(director)
+    client = Client()
+    client.force_login(director)
+    page = client.post(reverse("calls:next", args=[call_list.pk]), follow=True).content.decode()
+    assert "Theirs: grievance" in page
