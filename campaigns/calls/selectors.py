@@ -2,15 +2,16 @@
 
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from members.models import Member, Phone, Tag, fold
+from members.models import Member, Phone, fold
 from members.selectors import members_visible_to
 from organizing.models import Role, User
 
@@ -27,7 +28,7 @@ from ..models import (
     SurveyAnswer,
     SurveyQuestion,
 )
-from ..selectors import assessment_levels, campaign_visible_q, campaigns_visible_to
+from ..selectors import assessment_levels, campaigns_visible_to
 
 # The directory's filter parameters, then the call-list ones.
 FILTER_KEYS = (
@@ -223,62 +224,137 @@ def member_phones_callable(*, member: Member) -> list[Phone]:
     return list(member.phones.filter(status=Phone.Status.VALID).only("id", "member_id", "number", "kind"))
 
 
-def member_call_history(*, user, member: Member, call_list: CallList) -> dict:
-    """What the caller reads about the member they are calling.
+# What the call screen reads about the member besides their record, in one statement: their
+# numbers, the last conversations with the answers given on them, this campaign's assessments,
+# open follow-ups and the issues raised before. Each part gives rows of one kind to a UNION ALL
+# with typed columns (PostgreSQL resolves a union's column types across its parts). Parts the
+# member read (call_member_for_screen) knows to be empty are left out.
+_HISTORY_COLUMNS = ("at", "day", "s1", "s2", "s3", "s4", "s5", "s6", "n")
+_NULL = {
+    "at": "CAST(NULL AS timestamp with time zone)", "day": "CAST(NULL AS date)", "n": "CAST(NULL AS integer)",
+}
 
-    Scoped like the member's timeline: conversations, issues and follow-ups of campaigns the
-    caller may not open stay hidden (a mobilizer on a health-and-safety list never reads the
-    notes of another campaign's calls). Plain values rather than model instances: this page is
-    rendered on every call. A member read by call_member_for_screen skips the sections it knows
-    are empty.
+
+def _part(kind: str, ref: str, columns: dict[str, str], body: str) -> str:
+    select = ", ".join(columns.get(c) or _NULL.get(c, "CAST(NULL AS text)") for c in _HISTORY_COLUMNS)
+    return f"SELECT * FROM (SELECT '{kind}' AS kind, {ref} AS ref, {select} {body}) AS {kind}s"
+
+
+_PHONES = _part("phone", "p.id", {
+    "s1": "p.number", "s2": "p.kind", "n": "CASE WHEN p.is_primary THEN 0 ELSE 1 END",
+}, """
+    FROM members_phone p WHERE p.member_id = %s AND p.status = 'valid' ORDER BY p.is_primary DESC, p.id""")
+_CONVERSATIONS = _part("conversation", "c.id", {
+    "at": "c.occurred_at", "s1": "c.outcome", "s2": "c.notes", "s3": "u.full_name",
+}, """
+    FROM campaigns_conversation c LEFT JOIN organizing_user u ON u.id = c.user_id
+    WHERE c.member_id = %s{scope} ORDER BY c.occurred_at DESC, c.id DESC LIMIT 5""")
+_ANSWERS = _part("answer", "a.conversation_id", {
+    "s1": "q.kind", "s2": "a.value", "s3": "q.label_en", "s4": "q.label_fr", "s5": "q.choices_en",
+    "s6": "q.choices_fr", "n": "q.position",
+}, """
+    FROM campaigns_surveyanswer a JOIN campaigns_surveyquestion q ON q.id = a.question_id
+    WHERE a.conversation_id IN (SELECT c.id FROM campaigns_conversation c WHERE c.member_id = %s{scope}
+                                ORDER BY c.occurred_at DESC, c.id DESC LIMIT 5)""")
+_ASSESSMENTS = _part("assessment", "a.id", {"at": "a.assessed_at", "n": "a.level", "s3": "u.full_name"}, """
+    FROM campaigns_assessment a LEFT JOIN organizing_user u ON u.id = a.assessed_by_id
+    WHERE a.member_id = %s AND a.campaign_id = %s ORDER BY a.assessed_at DESC, a.id DESC LIMIT 10""")
+_FOLLOW_UPS = _part("follow_up", "c.id", {
+    "day": "c.due_date", "s2": "c.note", "s3": "u.full_name",
+    "n": "CASE WHEN c.organizer_action_needed THEN 1 ELSE 0 END",
+}, """
+    FROM campaigns_followup c LEFT JOIN organizing_user u ON u.id = c.assignee_id
+    WHERE c.member_id = %s AND c.closed_at IS NULL{scope}""")
+_ISSUES = _part("issue", "MIN(t.id)", {"s1": "t.name"}, """
+    FROM members_tag t JOIN campaigns_conversation_issues ci ON ci.tag_id = t.id
+    JOIN campaigns_conversation c ON c.id = ci.conversation_id
+    WHERE c.member_id = %s{scope} GROUP BY t.name""")
+
+
+def _campaign_scope_sql(user) -> tuple[str, list]:
+    """`c.campaign_id` limited to the campaigns the user may open (as campaign_visible_q), or no limit."""
+    if user.role == Role.DIRECTOR:
+        return "", []
+    sql, params = campaigns_visible_to(user).values("pk").query.sql_with_params()
+    return f" AND (c.campaign_id IS NULL OR c.campaign_id IN ({sql}))", list(params)
+
+
+def _aware(value):
+    """A timestamp as the driver gives it (SQLite: text, or naive UTC) made aware."""
+    if value is None or isinstance(value, datetime) and value.tzinfo is not None:
+        return value
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return timezone.make_aware(value, UTC)
+
+
+def _day(value):
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def member_call_context(*, user, member: Member, call_list: CallList) -> dict:
+    """Everything the call screen shows `user` about the member they are calling, in one query.
+
+    Scoped like the member's timeline: conversations, answers, issues and follow-ups of campaigns
+    the caller may not open stay hidden (a mobilizer on one campaign's list never reads the notes
+    of another campaign's calls). Plain values rather than model instances: this is read on every
+    call.
     """
     def has(flag: str) -> bool:
         return bool(getattr(member, flag, True))
 
-    def visible(qs: QuerySet, field: str = "campaign") -> QuerySet:
-        q = campaign_visible_q(user, field)
-        return qs if q is None else qs.filter(q)
-
-    conversations, past_issues, assessments, follow_ups = [], [], [], []
+    scope, scope_params = _campaign_scope_sql(user)
+    parts, params = [_PHONES], [member.pk]
     if has("has_conversations"):
-        outcomes = dict(Outcome.choices)
-        conversations = list(
-            visible(Conversation.objects.filter(member=member))
-            .order_by("-occurred_at")
-            .values("occurred_at", "outcome", "notes", "user__full_name")[:5]
-        )
-        for conversation in conversations:
-            conversation["outcome_label"] = outcomes.get(conversation["outcome"], conversation["outcome"])
-    if has("has_issues"):
-        past_issues = list(
-            visible(Tag.objects.filter(conversations__member=member), "conversations__campaign")
-            .distinct().values_list("name", flat=True)
-        )
+        parts += [_CONVERSATIONS, _ANSWERS]
+        params += [member.pk, *scope_params] * 2
     if has("has_assessments"):
-        assessments = list(
-            Assessment.objects.filter(member=member, campaign_id=call_list.campaign_id)
-            .order_by("-assessed_at")
-            .values("assessed_at", "level", "assessed_by__full_name")[:10]
-        )
+        parts.append(_ASSESSMENTS)
+        params += [member.pk, call_list.campaign_id]
     if has("has_follow_ups"):
-        follow_ups = list(
-            visible(FollowUp.objects.open().filter(member=member)).order_by("due_date")
-            .values("due_date", "note", "assignee__full_name", "organizer_action_needed")
-        )
+        parts.append(_FOLLOW_UPS)
+        params += [member.pk, *scope_params]
+    if has("has_issues"):
+        parts.append(_ISSUES)
+        params += [member.pk, *scope_params]
+    with connection.cursor() as cursor:
+        cursor.execute("\nUNION ALL\n".join(parts).replace("{scope}", scope), params)
+        rows = cursor.fetchall()
+
+    outcomes = dict(Outcome.choices)
+    phones, conversations, assessments, follow_ups, past_issues = [], {}, [], [], []
+    answers: dict[int, list] = {}
+    for kind, ref, at, day, s1, s2, s3, s4, s5, s6, n in rows:
+        if kind == "phone":
+            phones.append((n, ref, Phone(pk=ref, member_id=member.pk, number=s1, kind=s2)))
+        elif kind == "conversation":
+            conversations[ref] = {
+                "ref": ref, "occurred_at": _aware(at), "outcome_label": outcomes.get(s1, s1), "notes": s2 or "",
+                "user__full_name": s3, "answers": [],
+            }
+        elif kind == "answer":
+            question = SurveyQuestion(kind=s1, label_en=s3, label_fr=s4 or "", choices_en=s5 or "", choices_fr=s6 or "")
+            answers.setdefault(ref, []).append((n, question.label, question.answer_label(s2)))
+        elif kind == "assessment":
+            assessments.append({"ref": ref, "assessed_at": _aware(at), "level": n, "assessed_by__full_name": s3})
+        elif kind == "follow_up":
+            follow_ups.append({
+                "due_date": _day(day), "note": s2, "assignee__full_name": s3, "organizer_action_needed": bool(n),
+            })
+        else:
+            past_issues.append(s1)
+    for ref, given in answers.items():
+        if ref in conversations:
+            conversations[ref]["answers"] = [(label, value) for _position, label, value in sorted(given)]
+    # A union keeps no order of its own: each part is put back in its order here.
+    follow_ups.sort(key=lambda fu: (fu["due_date"] is None, fu["due_date"] or date.min))
     return {
-        "conversations": conversations,
-        "assessments": assessments,
+        "phones": [phone for _primary, _id, phone in sorted(phones, key=lambda p: p[:2])],
+        "conversations": sorted(conversations.values(), key=lambda c: (c["occurred_at"], c["ref"]), reverse=True),
+        "assessments": sorted(assessments, key=lambda a: (a["assessed_at"], a["ref"]), reverse=True),
         "follow_ups": follow_ups,
-        "past_issues": past_issues,
+        "past_issues": sorted(past_issues),
         "script": call_list.script_for(member.language),
-    }
-
-
-def member_call_context(*, user, member: Member, call_list: CallList) -> dict:
-    """Everything the call screen shows `user` about the member."""
-    return {
-        "phones": member_phones_callable(member=member),
-        **member_call_history(user=user, member=member, call_list=call_list),
     }
 
 

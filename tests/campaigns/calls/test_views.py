@@ -441,3 +441,52 @@ def test_the_call_screen_shows_a_director_every_campaigns_history(world, directo
     client.force_login(director)
     page = client.post(reverse("calls:next", args=[call_list.pk]), follow=True).content.decode()
     assert "Theirs: grievance" in page
+
+
+def test_the_call_screen_history_shows_answers_given_before_in_the_callers_language(world, mobilizer, alice_entry):
+    from campaigns.models import SurveyAnswer
+
+    alice, call_list = world["alice"], world["call_list"]
+    shift = SurveyQuestion.objects.create(
+        call_list=call_list, kind=SurveyQuestion.Kind.CHOICE, position=2, label_en="Best shift?",
+        label_fr="Meilleur quart ?", choices_en="Days\nNights", choices_fr="Jour\nNuit",
+    )
+    petition = SurveyQuestion.objects.create(
+        call_list=call_list, kind=SurveyQuestion.Kind.YES_NO, position=1, label_en="Sign the petition?",
+        label_fr="Signer la pétition ?",
+    )
+    earlier = f.ConversationFactory(member=alice, campaign=world["campaign_a"], notes="First call")
+    SurveyAnswer.objects.create(conversation=earlier, question=shift, value="Nights")
+    SurveyAnswer.objects.create(conversation=earlier, question=petition, value="yes")
+    shift.retired_at = timezone.now()  # a retired question's answers still show
+    shift.save()
+    client = Client()
+    client.force_login(mobilizer)
+    page = client.post(reverse("calls:next", args=[call_list.pk]), follow=True).content.decode()
+    history = page[page.index('id="history-title"'):]
+    assert "First call" in history
+    assert history.index("Sign the petition?") < history.index("Best shift?")
+    assert "<dd>Yes</dd>" in history and "<dd>Nights</dd>" in history
+    mobilizer.language = "fr"
+    mobilizer.save()
+    page = client.get(reverse("calls:call", args=[call_list.pk, alice_entry.pk])).content.decode()
+    history = page[page.index('id="history-title"'):]
+    assert "Signer la pétition ?" in history and "<dd>Oui</dd>" in history and "<dd>Nuit</dd>" in history
+
+
+def test_the_call_screen_history_in_order_with_follow_ups_and_issues(world, mobilizer_client, alice_entry):
+    alice, campaign = world["alice"], world["campaign_a"]
+    now = timezone.now()
+    f.ConversationFactory(member=alice, campaign=campaign, notes="Older", occurred_at=now - timedelta(days=3))
+    newer = f.ConversationFactory(member=alice, campaign=campaign, notes="Newer", occurred_at=now - timedelta(days=1))
+    newer.issues.add(f.TagFactory(name="staffing"), f.TagFactory(name="parking"))
+    f.AssessmentFactory(member=alice, campaign=campaign, level=4, assessed_at=now - timedelta(days=2))
+    FollowUp.objects.create(member=alice, campaign=campaign, note="No date")
+    FollowUp.objects.create(member=alice, campaign=campaign, note="Soon", due_date=now.date(), organizer_action_needed=True)
+    FollowUp.objects.create(member=alice, campaign=campaign, note="Closed", closed_at=now)
+    page = mobilizer_client.post(reverse("calls:next", args=[world["call_list"].pk]), follow=True).content.decode()
+    history = page[page.index('id="history-title"'):]
+    assert history.index("Newer") < history.index("Older")
+    assert history.index("Soon") < history.index("No date") and "Closed" not in history
+    assert "parking, staffing" in history
+    assert "· 4" in history
