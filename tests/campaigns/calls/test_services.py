@@ -303,3 +303,23 @@ def test_the_claims_body_refuses_to_run_outside_a_transaction(phone_list):
         with pytest.raises(transaction.TransactionManagementError):
             _call_next_claim(actor=a, call_list=call_list)
     assert not CallListEntry.objects.filter(state=State.CLAIMED).exists()
+
+
+def test_the_written_out_list_scope_matches_call_lists_visible_to(world, phone_list, director, organizer):
+    from django.db import connection
+
+    from campaigns.calls.selectors import _lists_visible_sql, call_lists_visible_to
+    from campaigns.models import CallList
+
+    a, b = make_mobilizer(1), make_mobilizer(2)
+    open_list = phone_list(1, mobilizers=[a])
+    phone_list(1, mobilizers=[a, b], status=CallList.Status.CLOSED)
+    phone_list(1, mobilizers=[b], status=CallList.Status.PAUSED)
+    phone_list(1)
+    for user in (a, b, director, organizer):
+        sql, params = _lists_visible_sql(user)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = {row[0] for row in cursor.fetchall()}
+        assert ids == set(call_lists_visible_to(user).values_list("pk", flat=True)), user
+    assert open_list.pk in set(call_lists_visible_to(a).values_list("pk", flat=True))
