@@ -142,6 +142,10 @@ class CallListEntry(models.Model):
                 name="call_entry_fresh",
             ),
             models.Index(fields=["member", "state"], name="call_entry_member_state"),
+            # A mobilizer's live claim on a list, looked up first by every claim: only the
+            # entries being called right now, where the claimed_by index holds every entry
+            # they ever called.
+            models.Index(fields=["claimed_by", "call_list"], condition=Q(state="claimed"), name="call_entry_live_claim"),
         ]
 
     def __str__(self) -> str:

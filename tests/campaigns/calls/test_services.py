@@ -323,3 +323,20 @@ def test_the_written_out_list_scope_matches_call_lists_visible_to(world, phone_l
             ids = {row[0] for row in cursor.fetchall()}
         assert ids == set(call_lists_visible_to(user).values_list("pk", flat=True)), user
     assert open_list.pk in set(call_lists_visible_to(a).values_list("pk", flat=True))
+
+
+def test_the_written_out_campaign_scope_matches_campaigns_visible_to(world, mobilizer, organizer, director):
+    from django.db import connection
+
+    from campaigns.calls.selectors import _campaigns_visible_sql
+    from campaigns.selectors import campaigns_visible_to
+
+    other = make_mobilizer(2)
+    world["campaign_b"].owners.add(other)
+    f.CampaignFactory().team.add(other)
+    for user in (mobilizer, other, make_mobilizer(3), organizer, director):
+        sql, params = _campaigns_visible_sql(user)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = {row[0] for row in cursor.fetchall()}
+        assert ids == set(campaigns_visible_to(user).values_list("pk", flat=True)), user
