@@ -301,7 +301,10 @@ def follow_up_close(request, follow_up_id: int):
 @login_required
 def oversight(request, call_list_id: int):
     call_list = _managed_list(request.user, call_list_id)
-    context = {"call_list": call_list, "stats": sel.call_list_stats(call_list=call_list)}
+    context = {
+        "call_list": call_list, "stats": sel.call_list_stats(call_list=call_list),
+        "survey": sel.survey_questions_managed(call_list=call_list),
+    }
     if request.htmx:
         response = render(request, "calls/_oversight.html", context)
     else:

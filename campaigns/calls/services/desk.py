@@ -59,7 +59,8 @@ _CLAIMABLE = """
                           WHERE t.call_list_id = %(list)s AND tm.user_id = %(user)s))"""
 _CLAIM_SQL = """
 SELECT e.* FROM campaigns_calllistentry e
-WHERE e.id = COALESCE(
+WHERE EXISTS (SELECT 1 FROM campaigns_calllist l WHERE l.id = %(list)s AND l.status = %(open)s {list_lock})
+  AND e.id = COALESCE(
     (SELECT m.id FROM campaigns_calllistentry m
      WHERE m.call_list_id = %(list)s AND m.state = %(claimed)s AND m.claimed_by_id = %(user)s
        AND m.claim_expires_at > %(now)s
@@ -71,11 +72,17 @@ WHERE e.id = COALESCE(
 
 def _claim_sql(*, exclude_french: bool) -> str:
     # On PostgreSQL the candidates are locked with FOR UPDATE SKIP LOCKED, so concurrent
-    # claimants each lock a different row instead of waiting or double-claiming. SQLite has no
-    # row locks; its IMMEDIATE transactions already serialise writers.
-    lock = "FOR UPDATE OF c SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    # claimants each lock a different row instead of waiting or double-claiming. The list's row
+    # is held with the weakest lock while the claim commits: closing a list locks it FOR UPDATE,
+    # so a close waits for claims under way and then gives them back, and a claim after a close
+    # finds the list closed. SQLite has no row locks; its IMMEDIATE transactions already
+    # serialise writers.
+    locks = connection.features.has_select_for_update_skip_locked
     claimable = _CLAIMABLE.format(language="AND mem.language <> 'fr'" if exclude_french else "")
-    return _CLAIM_SQL.format(claimable=claimable, lock=lock)
+    return _CLAIM_SQL.format(
+        claimable=claimable, lock="FOR UPDATE OF c SKIP LOCKED" if locks else "",
+        list_lock="FOR KEY SHARE" if locks else "",
+    )
 
 
 def _call_next_claim(*, actor, call_list: CallList) -> CallListEntry | None:
@@ -89,7 +96,7 @@ def _call_next_claim(*, actor, call_list: CallList) -> CallListEntry | None:
     params = {
         "list": call_list.pk, "user": actor.pk, "now": connection.ops.adapt_datetimefield_value(now),
         "max_attempts": call_list.max_attempts, "queued": State.QUEUED, "claimed": State.CLAIMED,
-        "valid": Phone.Status.VALID,
+        "valid": Phone.Status.VALID, "open": CallList.Status.OPEN,
     }
     entry = next(iter(CallListEntry.objects.raw(_claim_sql(exclude_french=exclude_french), params)), None)
     if entry is None:

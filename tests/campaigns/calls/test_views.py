@@ -204,6 +204,18 @@ def test_oversight_shows_progress_and_refreshes_as_a_fragment(
     assert fragment["Vary"].count("HX-Request")
 
 
+def test_oversight_tallies_the_survey_answers(world, mobilizer, campaign_organizer, organizer_client, alice_entry):
+    call_list = world["call_list"]
+    petition = SurveyQuestion.objects.create(
+        call_list=call_list, kind=SurveyQuestion.Kind.YES_NO, label_en="Sign the petition?",
+        label_fr="Signer la pétition ?",
+    )
+    call_submit(actor=mobilizer, entry=call_next_claim(actor=mobilizer, call_list=call_list),
+                outcome=Outcome.REACHED, answers={petition.pk: "yes"})
+    page = organizer_client.get(reverse("calls:oversight", args=[call_list.pk])).content.decode()
+    assert "Sign the petition?" in page and "1 answer (Yes: 1, No: 0)" in page
+
+
 def test_an_organizer_outside_the_campaign_gets_404(world, outsider_client, mobilizer):
     call_list = world["call_list"]
     for name in ("calls:oversight", "calls:manage", "calls:desk"):
