@@ -49,7 +49,8 @@ def campaign_visible_q(user, field: str = "campaign", *, unattached: bool = True
     """A filter on `field` to the campaigns the user may open (None for directors: no limit).
 
     With `unattached`, rows tied to no campaign (a conversation logged from a profile) pass too.
-    One subquery, no extra round trip: the call screen reads it on every call.
+    One subquery, no extra round trip. The call screen's history applies the same rule in SQL
+    (calls.selectors._campaign_scope_sql).
     """
     if user.role == Role.DIRECTOR:
         return None
