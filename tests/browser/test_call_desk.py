@@ -103,6 +103,9 @@ def test_a_french_mobilizer_works_five_calls_by_keyboard_and_oversight_shows_the
     page.locator("[data-next-button]").focus()
     _swap(page, "Enter")
     _on_the_screen_of_the_current_claim(page)
+    # The screen replaced the desk's content, and the call desk's stylesheet stayed: the outcomes
+    # are laid out as a grid of keys, not run together as text.
+    assert page.locator(".key-grid").first.evaluate("el => getComputedStyle(el).display") == "grid"
 
     # Call 1: reached, assessed 2, with a note.
     assert "Aubin" in _member_on_screen(page)
@@ -123,6 +126,7 @@ def test_a_french_mobilizer_works_five_calls_by_keyboard_and_oversight_shows_the
     page.keyboard.press("w")
     _save_and_next(page)
     assert "Bélanger" in _member_on_screen(page)
+    assert page.locator(".key-grid").first.evaluate("el => getComputedStyle(el).display") == "grid"
     assert page.locator(f"a[href='tel:{first_number.number}']").count() == 0
     assert page.locator(f"a[href='tel:{second_number.number}']").count() == 1
     assert_accessible(page, csp_errors=csp_errors)
