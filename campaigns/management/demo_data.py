@@ -451,3 +451,12 @@ CALL_SCRIPT_FR = (
     "monde à l'hôpital au sujet de la négociation. Quel est le plus gros problème dans votre "
     "service en ce moment? Voteriez-vous pour un mandat de grève si on en venait là?"
 )
+
+# The demo list's survey, beside the 1–5 assessment: (kind, English, French, choices EN, choices FR, maps to).
+CALL_SURVEY = [
+    ("yes_no", "Will you sign the petition for safe staffing?",
+     "Signerez-vous la pétition pour des effectifs sécuritaires?", "", "", ""),
+    ("choice", "Best time to reach you?", "Meilleur moment pour vous joindre?",
+     "Days\nEvenings\nNights", "Jour\nSoir\nNuit", ""),
+    ("yes_no", "Signed up to the member portal?", "Inscrit·e au portail des membres?", "", "", "portal_signup"),
+]

@@ -115,6 +115,10 @@ def test_seed_demo_builds_a_consistent_union_and_a_second_run_creates_nothing(se
     call_list = CallList.objects.get(mobilizers=mobilizer)
     on_list = set(call_list.entries.values_list("member_id", flat=True))
     assert on_list and set(members_visible_to(mobilizer).values_list("pk", flat=True)) == on_list
+    # Its survey, in both languages, one question filling in the member's portal sign-up.
+    questions = list(call_list.questions.all())
+    assert len(questions) == 3 and all(q.label_fr for q in questions)
+    assert [q.maps_to for q in questions].count("portal_signup") == 1
 
     before = _row_counts()
     second = _seed()

@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.calls.services import call_list_assign, call_list_create
+from campaigns.calls.services import call_list_assign, call_list_create, survey_question_add
 from campaigns.management import demo_data as data
 from campaigns.models import (
     Assessment,
@@ -579,6 +579,11 @@ class Command(BaseCommand):
         call_list_assign(
             actor=users["organizer"], call_list=call_list, mobilizers=[users["mobilizer"]]
         )
+        for kind, label_en, label_fr, choices_en, choices_fr, maps_to in data.CALL_SURVEY:
+            survey_question_add(
+                actor=users["organizer"], call_list=call_list, kind=kind, label_en=label_en,
+                label_fr=label_fr, choices_en=choices_en, choices_fr=choices_fr, maps_to=maps_to,
+            )
 
     # --- output --------------------------------------------------------------------------
 
