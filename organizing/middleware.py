@@ -7,15 +7,31 @@ from django.utils import translation
 
 
 def security_headers(get_response):
-    """Add the Content-Security-Policy and Permissions-Policy to every response."""
+    """Add the Content-Security-Policy and Permissions-Policy to every response.
+
+    Pages for a signed-in user are never stored by the browser (`no-store`), so Back after
+    signing out on a shared computer shows no member; signing out also asks the browser to
+    clear this site's cache and storage (set by forget_in_browser).
+    """
 
     def middleware(request):
         response = get_response(request)
         response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        if getattr(request, "clear_site_data", False):
+            response.headers["Clear-Site-Data"] = '"cache", "storage"'
         return response
 
     return middleware
+
+
+def forget_in_browser(sender, request, **kwargs) -> None:
+    """On sign-out: the response tells the browser to clear what it kept of this site."""
+    if request is not None:
+        request.clear_site_data = True
 
 
 def user_language(get_response):

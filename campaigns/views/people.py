@@ -107,6 +107,8 @@ def _reload_structure_on_worksite_change(form) -> None:
         "hx-trigger": "change consume",
         "hx-target": "#structure-fields",
         "hx-swap": "outerHTML",
+        # Not an address of its own: the results that follow push the directory's.
+        "hx-push-url": "false",
     })
 
 

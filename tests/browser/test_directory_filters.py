@@ -39,3 +39,10 @@ def test_worksite_change_loads_its_departments_then_the_results(page, live_serve
     assert not [url for url in sent if stale in url], f"the old department was sent: {sent}"
     assert page.evaluate("window.__notReloaded === true")
     assert_accessible(page, csp_errors=csp_errors)
+    # htmx keeps no copy of these pages (member names) in the browser's storage: Back asks the
+    # server again, which answers with the whole page for that address.
+    assert page.evaluate("sessionStorage.getItem('htmx-history-cache')") is None
+    page.go_back()
+    expect(page).to_have_url(re.compile(rf"department={union['dept_a'].pk}&"))
+    expect(page.locator("#directory-results tbody tr")).to_have_count(1)
+    expect(page.locator("#directory-results tbody")).not_to_contain_text("Singh")

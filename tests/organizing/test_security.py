@@ -110,9 +110,18 @@ def test_password_reset_sends_a_link_for_a_known_email(client, mobilizer, mailou
     assert "/accounts/password/reset/key/" in mailoutbox[0].body
 
 
-def test_logout_signs_out(mobilizer_client):
-    mobilizer_client.post("/accounts/logout/")
+def test_logout_signs_out_and_asks_the_browser_to_forget_the_site(mobilizer_client):
+    response = mobilizer_client.post("/accounts/logout/")
     assert "_auth_user_id" not in mobilizer_client.session
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_signed_in_pages_are_never_stored_by_the_browser(director_client, world):
+    for url in ("/members/", f"/members/{world['alice'].pk}/", "/lists/export.csv"):
+        response = director_client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"], url
+    assert "Clear-Site-Data" not in director_client.get("/members/")
 
 
 def test_a_required_user_cannot_remove_their_authenticator(client, db):
