@@ -281,6 +281,7 @@ _ANSWERS = _part("answer", "a.conversation_id", {
 _ASSESSMENTS = _part("assessment", "a.id", {"at": "a.assessed_at", "n": "a.level", "s3": "u.full_name"}, """
     FROM campaigns_assessment a LEFT JOIN organizing_user u ON u.id = a.assessed_by_id
     WHERE a.member_id = %s AND a.campaign_id = %s ORDER BY a.assessed_at DESC, a.id DESC LIMIT 10""")
+# Follow-ups are aliased `c` too, so the campaign scope ({scope}, on c.campaign_id) applies as is.
 _FOLLOW_UPS = _part("follow_up", "c.id", {
     "day": "c.due_date", "s2": "c.note", "s3": "u.full_name",
     "n": "CASE WHEN c.organizer_action_needed THEN 1 ELSE 0 END",
