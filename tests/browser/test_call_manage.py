@@ -123,3 +123,47 @@ def test_an_organizer_reorders_edits_retires_and_closes_by_keyboard(page, live_s
     assert not CallListEntry.objects.filter(call_list=managed, state="claimed").exists()
     assert _fits_the_screen(page)
     assert_accessible(page, csp_errors=csp_errors)
+
+
+def test_an_organizer_builds_a_list_from_a_filter_and_its_mobilizer_finds_it(
+    page, live_server, world, organizer, mobilizer
+):
+    """From "New call list" to the mobilizer's desk: the saved filter picks the members."""
+    page.set_viewport_size(PHONE)
+    world["campaign_a"].owners.add(organizer)
+    night_nurse = MemberFactory(
+        first_name="Nadia", last_name="Nuit", worksite=world["site_a"], local=world["local_a"],
+        department=world["dept_a"],
+    )
+    PhoneFactory(member=night_nurse)
+    sign_in(page, live_server, organizer)
+    csp_errors = watch_csp(page)
+    page.goto(live_server.url + reverse("calls:list-new"))
+    page.get_by_label("Campaign").select_option(str(world["campaign_a"].pk))
+    page.get_by_label("Name").focus()
+    page.keyboard.type("Emergency, all shifts")
+    page.get_by_label("Script (English)").focus()
+    page.keyboard.type("Hi, it's your union calling about staffing.")
+    page.get_by_label("Script (French)").focus()
+    page.keyboard.type("Bonjour, ici votre syndicat, au sujet des effectifs.")
+    page.get_by_label("Departments").select_option(str(world["dept_a"].pk))
+    assert _fits_the_screen(page)
+    assert_accessible(page, csp_errors=csp_errors)
+    _activate(page, page.get_by_role("button", name="Create the list"))
+
+    call_list = CallList.objects.get(name="Emergency, all shifts")
+    assert call_list.filters == {"department": [world["dept_a"].pk]}
+    on_list = set(call_list.entries.values_list("member_id", flat=True))
+    assert night_nurse.pk in on_list and world["bob"].pk not in on_list
+    assert page.url.endswith(reverse("calls:manage", args=[call_list.pk]))
+
+    # Assign the mobilizer by keyboard; the list is then on their desk.
+    page.get_by_label(str(mobilizer)).focus()
+    page.keyboard.press("Space")
+    _activate(page, page.get_by_role("button", name="Assign", exact=True))
+    assert list(call_list.mobilizers.all()) == [mobilizer]
+    page.context.clear_cookies()
+    sign_in(page, live_server, mobilizer)
+    page.goto(live_server.url + reverse("calls:index"))
+    assert page.locator(f"a[href='{reverse('calls:desk', args=[call_list.pk])}']").count() == 1
+    assert_accessible(page, csp_errors=csp_errors)
