@@ -215,7 +215,7 @@ LEFT JOIN members_shift s ON s.id = m.shift_id
 WHERE m.id = %(member)s"""
 
 
-def call_member_for_screen(*, entry: CallListEntry, call_list: CallList) -> Member:
+def call_member_for_screen(*, entry: CallListEntry) -> Member:
     """The member of an entry the user holds, as the call screen shows them (see above)."""
     return next(iter(Member.objects.raw(_SCREEN_MEMBER_SQL, {"member": entry.member_id})))
 
@@ -233,12 +233,8 @@ def call_entry_current_claim(*, user, call_list: CallList) -> CallListEntry | No
 
 
 def call_list_questions(*, call_list: CallList) -> list[SurveyQuestion]:
-    """The questions asked on the list, in order (written out: read on every call)."""
-    return list(SurveyQuestion.objects.raw(
-        "SELECT * FROM campaigns_surveyquestion WHERE call_list_id = %s AND retired_at IS NULL"
-        " ORDER BY position, id",
-        [call_list.pk],
-    ))
+    """The questions asked on the list, in order (the default manager leaves retired ones out)."""
+    return list(call_list.questions.all())
 
 
 def member_phones_callable(*, member: Member) -> list[Phone]:

@@ -244,7 +244,7 @@ def _screen(
     """
     if questions is None:
         questions = sel.call_list_questions(call_list=call_list)
-    member = sel.call_member_for_screen(entry=entry, call_list=call_list)
+    member = sel.call_member_for_screen(entry=entry)
     url = reverse("calls:call", args=[call_list.pk, entry.pk])
     fragment = bool(request.htmx) and not request.htmx.history_restore_request
     context = {

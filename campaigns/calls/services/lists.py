@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -131,14 +131,15 @@ def call_list_status_set(*, actor, call_list: CallList, status: str) -> int:
         # Claims being taken now hold the list's row, so the lock above waited for them and
         # they are seen here. A claim whose call is being saved right now is skipped rather than
         # waited for: that save moves it on, and its next claim will find the list closed
-        # (waiting could deadlock with it).
-        claimed = CallListEntry.objects.filter(call_list=call_list, state=State.CLAIMED)
-        if connection.features.has_select_for_update_skip_locked:
-            claimed = CallListEntry.objects.filter(
-                pk__in=list(claimed.select_for_update(skip_locked=True).values_list("pk", flat=True))
-            )
-        released = list(claimed.values_list("member_id", flat=True))
-        claimed.update(state=State.QUEUED, claimed_by=None, claimed_at=None, claim_expires_at=None)
+        # (waiting could deadlock with it). SQLite, without row locks, ignores the lock clause.
+        claims = list(
+            CallListEntry.objects.filter(call_list=call_list, state=State.CLAIMED)
+            .select_for_update(skip_locked=True).values_list("pk", "member_id")
+        )
+        released = [member_id for _pk, member_id in claims]
+        CallListEntry.objects.filter(pk__in=[pk for pk, _member in claims]).update(
+            state=State.QUEUED, claimed_by=None, claimed_at=None, claim_expires_at=None
+        )
     locked.status = status
     locked.save(update_fields=["status"])
     call_list.status = status
